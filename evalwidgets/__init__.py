@@ -1,0 +1,67 @@
+"""evalwidgets: statistically honest, fast, explorable evaluation results.
+
+``import evalwidgets`` is cheap: public names are resolved lazily so that numba, altair and
+anywidget are imported only when an analysis, chart or widget is first used.
+
+Examples
+--------
+>>> import evalwidgets as ew
+>>> rf = ew.datasets.simulate_binary(n_models=3, n_items=200, seed=1)
+>>> lb = ew.leaderboard(rf, n_resamples=500, seed=0)
+>>> lb.table.columns[:4]
+['model', 'score', 'se', 'ci_low']
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> "module:attribute" (module relative to this package)
+_LAZY: dict[str, str] = {
+    "ResultFrame": "frame:ResultFrame",
+    "from_frame": "frame:from_frame",
+    "read": "io:read",
+    "leaderboard": "stats.ranking:leaderboard",
+    "compare": "stats.compare:compare",
+    "significance": "stats.compare:significance",
+    "aggregate": "stats.aggregate:aggregate",
+    "power": "stats.power:power",
+    "interval": "stats.intervals:interval",
+    "Result": "stats.results:Result",
+    "options": "_options:options",
+    "get_option": "_options:get_option",
+    "datasets": "datasets",
+    "errors": "errors",
+}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'evalwidgets' has no attribute {name!r}")
+    mod_name, _, attr = target.partition(":")
+    mod = importlib.import_module(f".{mod_name}", __name__)
+    value = getattr(mod, attr) if attr else mod
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import datasets, errors
+    from ._options import get_option, options
+    from .frame import ResultFrame, from_frame
+    from .io import read
+    from .stats.aggregate import aggregate
+    from .stats.compare import compare, significance
+    from .stats.intervals import interval
+    from .stats.power import power
+    from .stats.ranking import leaderboard
+    from .stats.results import Result

@@ -1,0 +1,158 @@
+"""Resampling kernels: replicate weights, one-sample gathers, replicate ranks.
+
+The engine never materialises a B x N index matrix. Replicates are produced in blocks: a block of
+per-row weights (counts of how often each row was drawn, or +-1 signs for a sign-flip test) is
+filled here in parallel and then multiplied with the score matrix (BLAS) by the caller, so memory
+is O(block * R + N * M) and the per-replicate sums come out B x M.
+
+Resampling *units* are drawn, not rows: a unit is an item (iid), a cluster of items (cluster
+bootstrap), and units are drawn within strata (stratified bootstrap). A unit maps to one or more
+rows of the (possibly de-duplicated) score matrix through a CSR structure ``unit_ptr``/``unit_row``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .rng import bounded, splitmix64, stream_start
+
+
+@njit(parallel=True, cache=True)
+def fill_count_weights(out, b_start, key, strata_ptr, unit_ptr, unit_row, unit_mult):
+    """Bootstrap counts for replicates ``b_start .. b_start + out.shape[0]``.
+
+    out : (nb, R) float64, overwritten; out[j, r] = how often row r was drawn in replicate b_start+j,
+        times ``unit_mult`` of the unit (1 unless a unit maps to a de-duplicated row).
+    strata_ptr : (S+1,) int64; units of stratum s are ``strata_ptr[s] .. strata_ptr[s+1]-1``; each
+        stratum draws as many units as it has.
+    unit_ptr, unit_row : CSR map unit -> rows.
+    """
+    nb, R = out.shape
+    S = strata_ptr.shape[0] - 1
+    for j in prange(nb):
+        row = out[j]
+        for r in range(R):
+            row[r] = 0.0
+        state = stream_start(key, b_start + j)
+        for s in range(S):
+            u0 = strata_ptr[s]
+            n_s = strata_ptr[s + 1] - u0
+            for _ in range(n_s):
+                state, z = splitmix64(state)
+                u = u0 + bounded(z, n_s)
+                for k in range(unit_ptr[u], unit_ptr[u + 1]):
+                    row[unit_row[k]] += unit_mult[k]
+
+
+@njit(parallel=True, cache=True)
+def fill_count_weights_simple(out, b_start, key, strata_ptr, unit_row):
+    """As :func:`fill_count_weights` when every unit maps to exactly one row with multiplicity 1."""
+    nb, R = out.shape
+    S = strata_ptr.shape[0] - 1
+    for j in prange(nb):
+        row = out[j]
+        row[:] = 0.0
+        state = stream_start(key, b_start + j)
+        for s in range(S):
+            u0 = strata_ptr[s]
+            n_s = strata_ptr[s + 1] - u0
+            for _ in range(n_s):
+                state, z = splitmix64(state)
+                row[unit_row[u0 + bounded(z, n_s)]] += 1.0
+
+
+@njit(parallel=True, cache=True)
+def fill_sign_weights(out, b_start, key, unit_ptr, unit_row, unit_mult):
+    """Random sign flips (+1/-1 per unit, shared by all rows of the unit) for a paired permutation test.
+
+    Rows shared by several units (de-duplicated rows) receive the sum of their units' signs.
+    """
+    nb, R = out.shape
+    U = unit_ptr.shape[0] - 1
+    for j in prange(nb):
+        row = out[j]
+        for r in range(R):
+            row[r] = 0.0
+        state = stream_start(key, b_start + j)
+        for u in range(U):
+            state, z = splitmix64(state)
+            sgn = 1.0 if (z >> np.uint64(63)) == np.uint64(1) else -1.0
+            for k in range(unit_ptr[u], unit_ptr[u + 1]):
+                row[unit_row[k]] += sgn * unit_mult[k]
+
+
+@njit(parallel=True, cache=True)
+def bootstrap_mean_1d(x, B, key):
+    """Replicate means of one complete, unstratified sample ``x`` (iid bootstrap), as a fast gather.
+
+    Uses the same draws as :func:`fill_count_weights` with one stratum of ``len(x)`` units, so a
+    single model gets bit-for-bit the replicates it would get inside a leaderboard (up to float
+    summation order).
+    """
+    n = x.shape[0]
+    out = np.empty(B, np.float64)
+    for b in prange(B):
+        state = stream_start(key, b)
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        a3 = 0.0
+        k = 0
+        while k + 4 <= n:
+            state, z = splitmix64(state)
+            a0 += x[bounded(z, n)]
+            state, z = splitmix64(state)
+            a1 += x[bounded(z, n)]
+            state, z = splitmix64(state)
+            a2 += x[bounded(z, n)]
+            state, z = splitmix64(state)
+            a3 += x[bounded(z, n)]
+            k += 4
+        while k < n:
+            state, z = splitmix64(state)
+            a0 += x[bounded(z, n)]
+            k += 1
+        out[b] = (a0 + a1 + a2 + a3) / n
+    return out
+
+
+@njit(parallel=True, cache=True)
+def replicate_ranks(values, higher_is_better):
+    """Competition ranks (1 = best, ties share the best rank) of each replicate row.
+
+    values : (B, M) float64 (NaN ranks last). Returns ranks (B, M) int32 and p_best (M,) float64,
+    where a tie for first place splits the replicate's credit equally.
+    """
+    B, M = values.shape
+    ranks = np.empty((B, M), np.int32)
+    best = np.zeros((B, M), np.float64)
+    for b in prange(B):
+        v = values[b].copy()
+        if higher_is_better:
+            for m in range(M):
+                v[m] = -v[m] if v[m] == v[m] else np.inf
+        else:
+            for m in range(M):
+                if v[m] != v[m]:
+                    v[m] = np.inf
+        order = np.argsort(v, kind="mergesort")
+        r = 1
+        for p in range(M):
+            m = order[p]
+            if p > 0 and v[m] != v[order[p - 1]]:
+                r = p + 1
+            ranks[b, m] = r
+        n_first = 0
+        for m in range(M):
+            if ranks[b, m] == 1:
+                n_first += 1
+        for m in range(M):
+            if ranks[b, m] == 1:
+                best[b, m] = 1.0 / n_first
+    p_best = np.zeros(M, np.float64)
+    for m in range(M):
+        acc = 0.0
+        for b in range(B):
+            acc += best[b, m]
+        p_best[m] = acc / B
+    return ranks, p_best

@@ -1,0 +1,187 @@
+"""The shared resampling engine: a ResultFrame's ScoreMatrix -> replicate sums (B x ...).
+
+Python side of kernels/bootstrap.py. Builds the resampling *design* once (units = items or
+clusters, drawn within strata; identical rows de-duplicated, which is the exact sufficient-
+statistic shortcut for binary scores) and turns blocks of replicate weights into per-replicate
+sums with one BLAS matrix product per block, so memory is O(block*R + N*M + B*M), never B x N.
+
+Every model sees the same draw in a replicate (paired by construction), and the draw depends
+only on (seed, design), never on the models or thread count: ``leaderboard`` and ``compare``
+with the same seed resample identical items.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from ..frame import ScoreMatrix
+
+__all__ = ["Design", "seed_key", "make_design", "replicate_sums", "replicate_means", "model_columns"]
+
+_BLOCK = 256
+
+
+def seed_key(seed: int | None, stream: int = 0) -> np.uint64:
+    """A 64-bit key from ``np.random.SeedSequence(seed)``; ``stream`` separates independent uses."""
+    if seed is None:
+        raise ValueError("seed=None is not allowed: pass an int so results are reproducible (e.g. seed=0).")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}.")
+    ss = np.random.SeedSequence(int(seed), spawn_key=(int(stream),))
+    return np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
+
+
+@dataclass(frozen=True)
+class Design:
+    """How replicates are drawn.
+
+    rows : (R,) int64 index of the representative item of each de-duplicated row.
+    strata_ptr : (S+1,) int64 unit ranges per stratum.
+    unit_ptr, unit_row, unit_mult : CSR unit -> rows (with multiplicity).
+    unit_of_item : (N,) int64, the unit each item belongs to (for the jackknife).
+    n_units : int
+    scheme : "iid" | "stratified" | "cluster" | "stratified-cluster"
+    """
+
+    rows: np.ndarray
+    strata_ptr: np.ndarray
+    unit_ptr: np.ndarray
+    unit_row: np.ndarray
+    unit_mult: np.ndarray
+    unit_of_item: np.ndarray
+    row_of_item: np.ndarray
+    n_units: int
+    scheme: str
+
+
+def make_design(mat: ScoreMatrix, *, stratify: bool = False, cluster: bool = True,
+                dedupe: bool = True) -> Design:
+    """Build the resampling design of ``mat``.
+
+    stratify : draw units within ``mat.strata`` (the ``task`` role).
+    cluster : draw clusters (the ``cluster`` role) instead of items, when the role exists.
+    dedupe : merge identical item rows (values and presence) into one weighted row: exact, and
+        for binary scores it reduces each replicate to counts over response patterns.
+    """
+    N = mat.n_items
+    use_cluster = cluster and mat.clusters is not None
+    use_strata = stratify and mat.strata is not None
+    if stratify and mat.strata is None:
+        raise ValueError("stratify needs a 'task' role: ew.from_frame(df, ..., task='task').")
+    # de-duplicate rows
+    if dedupe and N > 1:
+        key = np.where(mat.present, mat.scores, -np.inf)
+        _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        inv = inv.reshape(-1).astype(np.int64)
+        rows = first.astype(np.int64)
+    else:
+        inv = np.arange(N, dtype=np.int64)
+        rows = np.arange(N, dtype=np.int64)
+    # units
+    if use_cluster:
+        unit_raw = mat.clusters.astype(np.int64)
+    else:
+        unit_raw = np.arange(N, dtype=np.int64)
+    _, unit_first, unit_code = np.unique(unit_raw, return_index=True, return_inverse=True)
+    unit_code = unit_code.reshape(-1)
+    U = unit_first.shape[0]
+    if use_strata:
+        unit_stratum = mat.strata[unit_first].astype(np.int64)
+        if use_cluster:  # a cluster must sit inside one stratum
+            st_of_item = mat.strata.astype(np.int64)
+            if np.any(st_of_item != unit_stratum[unit_code]):
+                from ..errors import SchemaError
+
+                raise SchemaError("a cluster spans several tasks; stratified cluster resampling needs each "
+                                  "cluster inside one task. Fix: stratify=None, or re-define clusters per task.")
+    else:
+        unit_stratum = np.zeros(U, np.int64)
+    order = np.argsort(unit_stratum, kind="stable")  # new unit id = position in order
+    new_id = np.empty(U, np.int64)
+    new_id[order] = np.arange(U)
+    unit_of_item = new_id[unit_code]
+    counts = np.bincount(unit_stratum, minlength=int(unit_stratum.max()) + 1 if U else 1)
+    counts = counts[counts > 0]
+    strata_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    # CSR unit -> rows with multiplicity
+    pair = unit_of_item * (rows.shape[0] + 1) + inv[np.arange(N)]
+    upair, mult = np.unique(pair, return_counts=True)
+    u_of = upair // (rows.shape[0] + 1)
+    r_of = upair % (rows.shape[0] + 1)
+    unit_ptr = np.concatenate([[0], np.cumsum(np.bincount(u_of, minlength=U))]).astype(np.int64)
+    scheme = ("stratified-" if use_strata else "") + ("cluster" if use_cluster else ("iid" if not use_strata else ""))
+    scheme = scheme.rstrip("-") or "iid"
+    return Design(rows=rows, strata_ptr=strata_ptr, unit_ptr=unit_ptr, unit_row=r_of.astype(np.int64),
+                  unit_mult=mult.astype(np.float64), unit_of_item=unit_of_item, row_of_item=inv,
+                  n_units=U, scheme=scheme)
+
+
+def model_columns(mat: ScoreMatrix) -> np.ndarray:
+    """(N, 2M) columns [score*present, present]: replicate sums of these give per-model means."""
+    x = np.where(mat.present, mat.scores, 0.0)
+    return np.ascontiguousarray(np.hstack([x, mat.present.astype(np.float64)]))
+
+
+def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, seed: int, *,
+                   mode: Literal["bootstrap", "signflip"] = "bootstrap", stream: int = 0) -> np.ndarray:
+    """Per-replicate weighted column sums, (B, C).
+
+    item_columns : (N, C) float64, one row per item (the design maps items to rows).
+    mode : ``"bootstrap"`` draws units with replacement (within strata); ``"signflip"`` multiplies
+        each unit by a random sign (paired permutation test; strata are irrelevant there).
+    """
+    from ..kernels.bootstrap import fill_count_weights, fill_count_weights_simple
+
+    B = int(n_resamples)
+    X = np.ascontiguousarray(item_columns[design.rows], dtype=np.float64)
+    R, C = X.shape
+    key = seed_key(seed, stream)
+    simple = design.unit_row.shape[0] == design.n_units and bool(np.all(design.unit_mult == 1.0))
+    out = np.empty((B, C), np.float64)
+    block = max(1, min(_BLOCK, B))
+    W = np.empty((block, R), np.float64)
+    for b0 in range(0, B, block):
+        nb = min(block, B - b0)
+        Wb = W[:nb]
+        if mode == "bootstrap" and simple:
+            fill_count_weights_simple(Wb, b0, key, design.strata_ptr, design.unit_row)
+        elif mode == "bootstrap":
+            fill_count_weights(Wb, b0, key, design.strata_ptr, design.unit_ptr, design.unit_row, design.unit_mult)
+        else:
+            _signs(Wb, b0, key, design)
+        np.matmul(Wb, X, out=out[b0:b0 + nb])
+    return out
+
+
+def _signs(Wb, b0, key, design):
+    from ..kernels.bootstrap import fill_sign_weights
+
+    fill_sign_weights(Wb, b0, key, design.unit_ptr, design.unit_row, design.unit_mult)
+
+
+def replicate_means(mat: ScoreMatrix, design: Design, n_resamples: int, seed: int) -> np.ndarray:
+    """(B, M) replicate means of every model over its own drawn items (ratio of sums)."""
+    M = mat.n_models
+    if M == 1 and design.scheme == "iid" and bool(mat.present.all()) and design.rows.shape[0] == mat.n_items:
+        from ..kernels.bootstrap import bootstrap_mean_1d
+
+        x = np.ascontiguousarray(mat.scores[:, 0], dtype=np.float64)
+        return bootstrap_mean_1d(x, int(n_resamples), seed_key(seed))[:, None]
+    sums = replicate_sums(design, model_columns(mat), n_resamples, seed)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums[:, :M] / sums[:, M:]
+
+
+def jackknife_means(mat: ScoreMatrix, design: Design) -> np.ndarray:
+    """(U, M) leave-one-unit-out means (NaN where a model has no items left)."""
+    x = np.where(mat.present, mat.scores, 0.0)
+    p = mat.present.astype(np.float64)
+    U = design.n_units
+    su = np.zeros((U, mat.n_models))
+    pu = np.zeros((U, mat.n_models))
+    np.add.at(su, design.unit_of_item, x)
+    np.add.at(pu, design.unit_of_item, p)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (x.sum(0) - su) / (p.sum(0) - pu)
