@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .rng import bounded, splitmix64, stream_start
+from .rng import bounded, splitmix64, stream_start, uniform01
 
 
 @njit(parallel=True, cache=True)
@@ -79,6 +79,22 @@ def fill_sign_weights(out, b_start, key, unit_ptr, unit_row, unit_mult):
             sgn = 1.0 if (z >> np.uint64(63)) == np.uint64(1) else -1.0
             for k in range(unit_ptr[u], unit_ptr[u + 1]):
                 row[unit_row[k]] += sgn * unit_mult[k]
+
+
+@njit(parallel=True, cache=True)
+def fill_exp_weights(out, b_start, key, unit_ptr, unit_row, unit_mult):
+    """Bayesian-bootstrap weights: an Exp(1) draw per unit, shared by the unit's rows."""
+    nb, R = out.shape
+    U = unit_ptr.shape[0] - 1
+    for j in prange(nb):
+        row = out[j]
+        row[:] = 0.0
+        state = stream_start(key, b_start + j)
+        for u in range(U):
+            state, z = splitmix64(state)
+            e = -np.log(1.0 - uniform01(z))
+            for k in range(unit_ptr[u], unit_ptr[u + 1]):
+                row[unit_row[k]] += e * unit_mult[k]
 
 
 @njit(parallel=True, cache=True)

@@ -1,0 +1,185 @@
+"""Confidence intervals for means: binomial (Wilson, Jeffreys, Clopper-Pearson), CLT, Student t,
+and bootstrap (percentile, basic, BCa) from the shared replicate tensor; plus the ``auto`` rule.
+
+The ``auto`` rule (Bowyer et al. 2025, "Don't use the CLT in LLM evals with fewer than a few
+hundred datapoints"; Agarwal et al. 2021, rliable):
+
+* binary scores, one score per item, no clusters, and (n < 500 or p-hat at 0 or 1) -> Wilson
+  (Jeffreys is available; Wilson is the default because it never collapses to a point);
+* a cluster role -> cluster bootstrap (BCa; Wilson on n items if p-hat is 0 or 1, where every
+  bootstrap replicate is identical);
+* continuous scores with n < 50 -> Student t on the item scores (the bootstrap undercovers there);
+* otherwise -> BCa bootstrap over items (stratified when asked).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import numpy as np
+
+from ..errors import SmallSampleWarning
+
+__all__ = ["METHODS", "binomial_interval", "clt_interval", "t_interval", "bootstrap_interval",
+           "choose_method", "interval"]
+
+Method = Literal["auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca"]
+METHODS = ("auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca")
+BINOMIAL = ("wilson", "jeffreys", "exact")
+BOOTSTRAP = ("percentile", "basic", "bca")
+
+
+def _z(level: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + level / 2.0))
+
+
+def binomial_interval(k, n, method: str, level: float):
+    """Interval for a binomial proportion k/n (vectorised).
+
+    wilson : Wilson (1927) score interval.
+    jeffreys : equal-tailed Beta(k+1/2, n-k+1/2) interval, with the lower end 0 at k=0 and the upper
+        end 1 at k=n (Brown, Cai & DasGupta 2001).
+    exact : Clopper-Pearson (1934), as ``scipy.stats.binomtest(k, n).proportion_ci("exact")``.
+    """
+    from scipy.special import betaincinv
+
+    k = np.asarray(k, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    a = 1.0 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "wilson":
+            z = _z(level)
+            p = k / n
+            den = 1.0 + z * z / n
+            centre = (p + z * z / (2 * n)) / den
+            half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+            lo, hi = centre - half, centre + half
+        elif method == "jeffreys":
+            lo = np.where(k > 0, betaincinv(k + 0.5, n - k + 0.5, a / 2), 0.0)
+            hi = np.where(k < n, betaincinv(k + 0.5, n - k + 0.5, 1 - a / 2), 1.0)
+        elif method == "exact":
+            lo = np.where(k > 0, betaincinv(k, n - k + 1, a / 2), 0.0)
+            hi = np.where(k < n, betaincinv(k + 1, n - k, 1 - a / 2), 1.0)
+        else:  # pragma: no cover - guarded by callers
+            raise ValueError(method)
+    return np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+
+
+def clt_interval(mean, se, level: float):
+    """Normal-approximation interval mean +- z * se."""
+    z = _z(level)
+    return mean - z * se, mean + z * se
+
+
+def t_interval(mean, se, n, level: float):
+    """Student t interval mean +- t_{n-1} * se."""
+    from scipy.stats import t as student_t
+
+    q = student_t.ppf(0.5 + level / 2.0, np.maximum(np.asarray(n) - 1, 1))
+    return mean - q * se, mean + q * se
+
+
+def bootstrap_interval(theta_hat, reps, method: str, level: float, jack=None):
+    """Percentile, basic or BCa interval per column of ``reps`` (B, M).
+
+    BCa follows Efron (1987): z0 = Phi^-1(share of replicates below theta_hat, ties counted half),
+    acceleration from the jackknife values ``jack`` (U, M): a = sum(d^3) / (6 sum(d^2)^1.5) with
+    d = mean(jack) - jack. Degenerate cases (all replicates equal, or a not finite) fall back to
+    the percentile interval.
+    """
+    from scipy.special import ndtr, ndtri
+
+    theta_hat = np.asarray(theta_hat, dtype=np.float64)
+    a2 = (1.0 - level) / 2.0
+    M = reps.shape[1]
+    lo = np.full(M, np.nan)
+    hi = np.full(M, np.nan)
+    for m in range(M):
+        r = reps[:, m]
+        r = r[np.isfinite(r)]
+        if r.shape[0] == 0 or not np.isfinite(theta_hat[m]):
+            continue
+        if method == "percentile":
+            lo[m], hi[m] = np.quantile(r, [a2, 1 - a2])
+        elif method == "basic":
+            ql, qh = np.quantile(r, [a2, 1 - a2])
+            lo[m], hi[m] = 2 * theta_hat[m] - qh, 2 * theta_hat[m] - ql
+        elif method == "bca":
+            below = np.mean(r < theta_hat[m]) + 0.5 * np.mean(r == theta_hat[m])
+            jk = jack[:, m] if jack is not None else np.array([])
+            jk = jk[np.isfinite(jk)]
+            d = jk.mean() - jk if jk.shape[0] else jk
+            den = 6.0 * np.sum(d * d) ** 1.5
+            acc = np.sum(d ** 3) / den if den > 0 else np.nan
+            if not (0.0 < below < 1.0) or not np.isfinite(acc) or np.ptp(r) == 0:
+                lo[m], hi[m] = np.quantile(r, [a2, 1 - a2])
+                continue
+            z0 = ndtri(below)
+            qs = []
+            for alpha in (a2, 1 - a2):
+                za = ndtri(alpha)
+                qs.append(ndtr(z0 + (z0 + za) / (1 - acc * (z0 + za))))
+            lo[m], hi[m] = np.quantile(r, qs)
+        else:  # pragma: no cover
+            raise ValueError(method)
+    return lo, hi
+
+
+def choose_method(*, binary: bool, n: int, mean: float, clustered: bool, nested: bool) -> str:
+    """The ``auto`` rule (module docstring)."""
+    at_edge = binary and (mean <= 0.0 or mean >= 1.0)
+    if binary and not nested and (not clustered) and (n < 500 or at_edge):
+        return "wilson"
+    if clustered:
+        return "wilson" if at_edge else "bca"
+    if not binary and n < 50:
+        return "t"
+    if binary and at_edge:
+        return "wilson"
+    return "bca"
+
+
+def validate_method(method: str, *, binary_ok: bool, n_resamples: int) -> None:
+    from ..errors import did_you_mean
+
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not a known interval method.{did_you_mean(method, METHODS)} "
+                         f"Choose one of {list(METHODS)}.")
+    if method in BINOMIAL and not binary_ok:
+        raise ValueError(f"method={method!r} needs binary (0/1) scores with one score per item and no clusters; "
+                         "these scores are not. Fix: method='auto' (bootstrap) or method='bca'.")
+    if method in BOOTSTRAP + ("auto",) and (not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1):
+        raise ValueError(f"n_resamples must be a positive int, got {n_resamples!r}.")
+
+
+def warn_clt(n_min: int, method: str) -> None:
+    if method == "clt" and n_min < 100:
+        warnings.warn(
+            f"method='clt' with n={n_min} items: the normal approximation undercovers below a few hundred "
+            "items (Bowyer et al. 2025). Use method='auto' (Wilson/Jeffreys for binary, BCa otherwise).",
+            SmallSampleWarning, stacklevel=3)
+
+
+def interval(scores, *, ci: float = 0.95, method: Method = "auto", n_resamples: int = 10_000, seed: int = 0):
+    """Interval for the mean of one sample of per-item scores (convenience for ``leaderboard``).
+
+    Examples
+    --------
+    >>> import evalwidgets as ew
+    >>> r = ew.interval([1, 1, 0, 1, 0, 1, 1, 1, 1, 0], method="wilson")
+    >>> r.table.select("score", "method").row(0)
+    (0.7, 'wilson')
+    >>> round(r.table["ci_low"][0], 4), round(r.table["ci_high"][0], 4)
+    (0.3968, 0.8922)
+    """
+    import polars as pl
+
+    from ..frame import from_frame
+    from .ranking import leaderboard
+
+    x = np.asarray(scores, dtype=np.float64).ravel()
+    rf = from_frame(pl.DataFrame({"model": ["x"] * x.shape[0], "item": np.arange(x.shape[0]), "score": x}))
+    lb = leaderboard(rf, ci=ci, method=method, n_resamples=n_resamples, seed=seed)
+    return lb

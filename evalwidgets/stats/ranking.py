@@ -1,0 +1,225 @@
+"""Leaderboard: per-model scores with honest intervals, rank intervals, P(best) and tiers.
+
+Every number comes from one replicate tensor (B x models): the same item draw is applied to every
+model, so intervals, rank intervals and P(best) agree with each other and with ``compare``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from . import _engine as eng
+from ._tests import mcnemar_exact_p, p_adjust
+from ._validate import check_level, check_resamples, check_rf, check_seed, check_stratify
+from .intervals import (BINOMIAL, BOOTSTRAP, Method, binomial_interval, bootstrap_interval, choose_method,
+                        clt_interval, t_interval, validate_method, warn_clt)
+from .results import Result, versions
+
+__all__ = ["leaderboard"]
+
+
+def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: int = 10_000, seed: int = 0,
+                stratify: str | None = None, tier_alpha: float = 0.05) -> Result:
+    """Rank models with confidence intervals, rank intervals, P(best) and significance tiers.
+
+    Parameters
+    ----------
+    rf : ResultFrame
+    ci : float
+        Confidence level of every interval.
+    method : {"auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca"}
+        Interval for each model's mean score. ``auto`` picks per model (see
+        :mod:`evalwidgets.stats.intervals`); the chosen method is in the ``method`` column.
+    n_resamples : int
+        Bootstrap replicates (B). Rank intervals and P(best) always come from these replicates.
+    seed : int
+        Same seed, same numbers.
+    stratify : {None, "task"}
+        Resample items within tasks (each task keeps its size).
+    tier_alpha : float
+        Family-wise level of the tier tests.
+
+    Returns
+    -------
+    Result
+        ``.table`` columns ``model, score, se, ci_low, ci_high, n_items, method, level, rank,
+        rank_low, rank_high, p_best, tier`` sorted by rank. ``score`` is the mean over the model's own
+        items (nested samples averaged within items); ``se`` the analytic standard error of that
+        mean (ddof=1); ``rank`` 1 is best (ties share the better rank); ``rank_low``/``rank_high``
+        are the ``ci`` quantiles of the replicate ranks; ``p_best`` the share of replicates in which
+        the model ranks first (ties split); ``tier`` 1 = not significantly worse than the leader,
+        by the paired test of :func:`evalwidgets.compare` (exact McNemar for binary scores, sign-flip
+        permutation otherwise) with Holm correction over the comparisons with each tier's leader;
+        the first model significantly worse than a tier's leader starts the next tier.
+        ``.rank_probs`` has ``model, rank, probability``.
+
+    Examples
+    --------
+    >>> import evalwidgets as ew
+    >>> rf = ew.datasets.simulate_binary(n_models=4, n_items=300, seed=3)
+    >>> lb = ew.leaderboard(rf, n_resamples=1000, seed=0)
+    >>> lb.table.columns
+    ['model', 'score', 'se', 'ci_low', 'ci_high', 'n_items', 'method', 'level', 'rank', 'rank_low', 'rank_high', 'p_best', 'tier']
+    >>> float(lb.table["p_best"].sum())
+    1.0
+
+    See Also
+    --------
+    compare, significance
+
+    References
+    ----------
+    Bowyer et al. (2025), "Don't use the CLT in LLM evals with fewer than a few hundred datapoints".
+    Agarwal et al. (2021), "Deep RL at the Edge of the Statistical Precipice".
+    """
+    check_rf(rf, "leaderboard")
+    level = check_level(ci)
+    B = check_resamples(n_resamples)
+    seed = check_seed(seed)
+    strat = check_stratify(rf, stratify)
+    mat = rf.matrix()
+    clustered = mat.clusters is not None
+    nested = bool((mat.n_nested[mat.present] > 1).any())
+    validate_method(method, binary_ok=mat.binary and not clustered, n_resamples=B)
+
+    M = mat.n_models
+    pres = mat.present
+    x = np.where(pres, mat.scores, 0.0)
+    n = pres.sum(0)
+    mean = x.sum(0) / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = ((np.where(pres, mat.scores - mean, 0.0)) ** 2).sum(0) / (n - 1)
+        se = np.sqrt(var / n)
+    methods = [method if method != "auto" else
+               choose_method(binary=mat.binary, n=int(n[m]), mean=float(mean[m]), clustered=clustered, nested=nested)
+               for m in range(M)]
+    warn_clt(int(n.min()), method)
+
+    design = eng.make_design(mat, stratify=strat)
+    reps = eng.replicate_means(mat, design, B, seed)
+
+    lo = np.full(M, np.nan)
+    hi = np.full(M, np.nan)
+    need_jack = any(m == "bca" for m in methods)
+    jack = eng.jackknife_means(mat, design) if need_jack else None
+    for meth in set(methods):
+        idx = np.array([i for i, mm in enumerate(methods) if mm == meth])
+        if meth in BINOMIAL:
+            k = np.rint(x.sum(0)[idx])
+            lo[idx], hi[idx] = binomial_interval(k, n[idx], meth, level)
+        elif meth == "clt":
+            lo[idx], hi[idx] = clt_interval(mean[idx], se[idx], level)
+        elif meth == "t":
+            lo[idx], hi[idx] = t_interval(mean[idx], se[idx], n[idx], level)
+        else:
+            lo[idx], hi[idx] = bootstrap_interval(mean[idx], reps[:, idx], meth, level,
+                                                  None if jack is None else jack[:, idx])
+
+    from ..kernels.bootstrap import replicate_ranks
+
+    ranks, p_best = replicate_ranks(np.ascontiguousarray(reps), True)
+    point_rank = _competition_rank(mean)
+    a2 = (1 - level) / 2
+    rank_low = np.quantile(ranks, a2, axis=0, method="lower").astype(np.int64)
+    rank_high = np.quantile(ranks, 1 - a2, axis=0, method="higher").astype(np.int64)
+    counts = np.stack([(ranks == r).mean(0) for r in range(1, M + 1)], axis=1)  # (M, M) model x rank
+
+    tiers, tier_test = _tiers(mat, design, mean, B, seed, tier_alpha)
+
+    table = pl.DataFrame({
+        "model": mat.models,
+        "score": mean,
+        "se": se,
+        "ci_low": lo,
+        "ci_high": hi,
+        "n_items": n.astype(np.int64),
+        "method": methods,
+        "level": [level] * M,
+        "rank": point_rank,
+        "rank_low": rank_low,
+        "rank_high": rank_high,
+        "p_best": p_best,
+        "tier": tiers,
+    }).sort(["rank", "model"])
+    rank_probs = pl.DataFrame({
+        "model": np.repeat(np.array(mat.models, dtype=object), M).tolist(),
+        "rank": np.tile(np.arange(1, M + 1), M),
+        "probability": counts.ravel(),
+    })
+    spec = {
+        "analysis": "leaderboard",
+        "method": method,
+        "methods_used": sorted(set(methods)),
+        "level": level,
+        "n_resamples": B,
+        "seed": seed,
+        "resampling": design.scheme,
+        "n_units": design.n_units,
+        "unique_rows": int(design.rows.shape[0]),
+        "tier_test": tier_test,
+        "tier_alpha": tier_alpha,
+        "binary": mat.binary,
+        "excluded_rows": rf.spec["excluded_rows"],
+        "missing_cells": rf.spec["missing_cells"],
+        "versions": versions(),
+        "description": (
+            f"Mean score per model over its own items with {level:.0%} intervals ({', '.join(sorted(set(methods)))}); "
+            f"{B:,} {design.scheme} bootstrap replicates over {design.n_units:,} units (same draw for every model, "
+            f"seed={seed}) give rank intervals and P(best); tiers by {tier_test} with Holm correction at "
+            f"alpha={tier_alpha}."),
+    }
+    return Result("leaderboard", table, spec, {"rank_probs": rank_probs, "replicates": reps})
+
+
+def _competition_rank(values: np.ndarray) -> np.ndarray:
+    v = np.where(np.isnan(values), -np.inf, values)
+    return (v[None, :] > v[:, None]).sum(1) + 1
+
+
+def pair_pvalues(mat, design, pairs: np.ndarray, B: int, seed: int):
+    """Two-sided p-values of the paired test for each (a, b) pair: exact McNemar for binary data
+    without clusters, else the paired sign-flip permutation test (units = items or clusters)
+    with B random sign vectors, p = (1 + #{|T*| >= |T|}) / (B + 1)."""
+    obs = eng.observed_pair_stats(mat, pairs)
+    if mat.binary and mat.clusters is None:
+        n10 = np.array([o[3] for o in obs])
+        n01 = np.array([o[4] for o in obs])
+        return mcnemar_exact_p(n10, n01), "mcnemar-exact"
+    p = np.empty(pairs.shape[0])
+    t_obs = np.array([float(np.sum(o[5])) for o in obs])
+    sign_design = eng.make_design(mat, stratify=False)
+    for sl, num, _den in eng.pair_sums(mat, sign_design, pairs, B, seed, mode="signflip", stream=1):
+        tol = 1e-9 * np.maximum(1.0, np.abs(t_obs[sl]))
+        hits = (np.abs(num) >= np.abs(t_obs[sl]) - tol).sum(0)
+        p[sl] = (1.0 + hits) / (B + 1.0)
+    return p, "sign-flip permutation"
+
+
+def _tiers(mat, design, mean, B, seed, alpha):
+    order = np.argsort(-np.where(np.isnan(mean), -np.inf, mean), kind="stable")
+    M = order.shape[0]
+    tiers = np.zeros(M, np.int64)
+    if M == 1:
+        tiers[:] = 1
+        return tiers, "none (one model)"
+    test = ""
+    pos = 0
+    tier = 1
+    while pos < M:
+        leader = order[pos]
+        tiers[leader] = tier
+        rest = order[pos + 1:]
+        if rest.shape[0] == 0:
+            break
+        pairs = np.stack([np.full(rest.shape[0], leader), rest], axis=1)
+        p, test = pair_pvalues(mat, design, pairs, B, seed)
+        padj = p_adjust(p, "holm")
+        nxt = pos + 1
+        for j, m in enumerate(rest):
+            if padj[j] < alpha and mean[leader] > mean[m]:
+                break
+            tiers[m] = tier
+            nxt += 1
+        pos = nxt
+        tier += 1
+    return tiers, test
