@@ -125,7 +125,8 @@ def model_columns(mat: ScoreMatrix) -> np.ndarray:
 
 
 def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, seed: int, *,
-                   mode: Literal["bootstrap", "signflip"] = "bootstrap", stream: int = 0) -> np.ndarray:
+                   mode: Literal["bootstrap", "signflip"] = "bootstrap", stream: int = 0,
+                   dtype=np.float64) -> np.ndarray:
     """Per-replicate weighted column sums, (B, C).
 
     item_columns : (N, C) float64, one row per item (the design maps items to rows).
@@ -135,13 +136,14 @@ def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, s
     from ..kernels.bootstrap import fill_count_weights, fill_count_weights_simple
 
     B = int(n_resamples)
-    X = np.ascontiguousarray(item_columns[design.rows], dtype=np.float64)
+    X = np.ascontiguousarray(item_columns[design.rows], dtype=dtype)
     R, C = X.shape
     key = seed_key(seed, stream)
     simple = design.unit_row.shape[0] == design.n_units and bool(np.all(design.unit_mult == 1.0))
     out = np.empty((B, C), np.float64)
     block = max(1, min(_BLOCK, B))
-    W = np.empty((block, R), np.float64)
+    W = np.empty((block, R), dtype if mode == "bootstrap" else np.float64)
+    out32 = np.empty((block, C), dtype)
     for b0 in range(0, B, block):
         nb = min(block, B - b0)
         Wb = W[:nb]
@@ -151,7 +153,11 @@ def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, s
             fill_count_weights(Wb, b0, key, design.strata_ptr, design.unit_ptr, design.unit_row, design.unit_mult)
         else:
             _signs(Wb, b0, key, design)
-        np.matmul(Wb, X, out=out[b0:b0 + nb])
+        if dtype == np.float64:
+            np.matmul(Wb, X, out=out[b0:b0 + nb])
+        else:
+            np.matmul(Wb, X, out=out32[:nb])
+            out[b0:b0 + nb] = out32[:nb]
     return out
 
 
@@ -162,16 +168,27 @@ def _signs(Wb, b0, key, design):
 
 
 def replicate_means(mat: ScoreMatrix, design: Design, n_resamples: int, seed: int) -> np.ndarray:
-    """(B, M) replicate means of every model over its own drawn items (ratio of sums)."""
+    """(B, M) replicate means of every model over its own drawn items (ratio of sums).
+
+    Models without missing cells share one denominator column (the replicate's total weight), so
+    the product costs (M + 1 + #models with missing cells) columns. Binary scores are summed in
+    float32, which is exact for integer counts below 2**24.
+    """
     M = mat.n_models
     if M == 1 and design.scheme == "iid" and bool(mat.present.all()) and design.rows.shape[0] == mat.n_items:
         from ..kernels.bootstrap import bootstrap_mean_1d
 
         x = np.ascontiguousarray(mat.scores[:, 0], dtype=np.float64)
         return bootstrap_mean_1d(x, int(n_resamples), seed_key(seed))[:, None]
-    sums = replicate_sums(design, model_columns(mat), n_resamples, seed)
+    x = np.where(mat.present, mat.scores, 0.0)
+    partial = np.flatnonzero(~mat.present.all(axis=0))
+    cols = np.hstack([x, np.ones((mat.n_items, 1)), mat.present[:, partial].astype(np.float64)])
+    exact32 = mat.binary and mat.n_items < 2 ** 24 and float(design.unit_mult.max(initial=1.0)) * mat.n_items < 2 ** 24
+    sums = replicate_sums(design, cols, n_resamples, seed, dtype=np.float32 if exact32 else np.float64)
+    den = np.repeat(sums[:, M:M + 1], M, axis=1)
+    den[:, partial] = sums[:, M + 1:]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return sums[:, :M] / sums[:, M:]
+        return sums[:, :M] / den
 
 
 def jackknife_means(mat: ScoreMatrix, design: Design) -> np.ndarray:
@@ -197,49 +214,81 @@ def presence_patterns(mat: ScoreMatrix) -> tuple[np.ndarray, np.ndarray]:
     return inv.reshape(-1).astype(np.int64), pats
 
 
-def pair_sums(mat: ScoreMatrix, design: Design, pairs: np.ndarray, n_resamples: int, seed: int, *,
-              mode: Literal["bootstrap", "signflip", "bayes"] = "bootstrap", stream: int = 0,
-              chunk: int = 256):
-    """Yield ``(pair_slice, num, den)`` chunks: per replicate, over the items both models of a pair
-    have, num = sum w*(x_a - x_b) and den = sum w (w = bootstrap counts, random signs, or Bayesian
-    bootstrap Exp(1) weights). Arrays are (B, pairs in chunk). Uses presence patterns so the cost is
-    one pass over the data, not one per pair.
+class PairReplicates:
+    """Per-replicate sums from which any pair's paired statistic over shared items follows.
+
+    One pass over the data (per-pattern column sums, where a pattern is a set of models that have
+    an item), then for any pairs: num = sum w*(x_a - x_b) and den = sum w over the items both
+    models have (w = bootstrap counts, random signs, or Bayesian-bootstrap Exp(1) weights).
     """
-    pat, P = presence_patterns(mat)
-    K, M = P.shape
-    x = np.where(mat.present, mat.scores, 0.0)
-    cols = np.zeros((mat.n_items, K * (M + 1)))
-    for k in range(K):
-        sel = pat == k
-        cols[sel, k * (M + 1): k * (M + 1) + M] = x[sel]
-        cols[sel, k * (M + 1) + M] = 1.0
-    if mode == "bayes":
-        S = replicate_exp_sums(design, cols, n_resamples, seed, stream=stream)
-    else:
-        S = replicate_sums(design, cols, n_resamples, seed, mode=mode, stream=stream)
-    S = S.reshape(S.shape[0], K, M + 1)
-    Sx = S[:, :, :M]
-    Sw = S[:, :, M]
-    for c0 in range(0, pairs.shape[0], chunk):
-        pr = pairs[c0:c0 + chunk]
-        a, b = pr[:, 0], pr[:, 1]
-        q = (P[:, a] & P[:, b]).astype(np.float64)  # (K, p)
-        num = np.einsum("bkp,kp->bp", Sx[:, :, a] - Sx[:, :, b], q)
-        den = Sw @ q
-        yield slice(c0, c0 + pr.shape[0]), num, den
+
+    def __init__(self, mat: ScoreMatrix, design: Design, n_resamples: int, seed: int, *,
+                 mode: Literal["bootstrap", "signflip", "bayes"] = "bootstrap", stream: int = 0):
+        pat, P = presence_patterns(mat)
+        K, M = P.shape
+        x = np.where(mat.present, mat.scores, 0.0)
+        cols = np.zeros((mat.n_items, K * (M + 1)))
+        for k in range(K):
+            sel = pat == k
+            cols[sel, k * (M + 1): k * (M + 1) + M] = x[sel]
+            cols[sel, k * (M + 1) + M] = 1.0
+        if mode == "bayes":
+            S = replicate_exp_sums(design, cols, n_resamples, seed, stream=stream)
+        else:
+            S = replicate_sums(design, cols, n_resamples, seed, mode=mode, stream=stream)
+        S = S.reshape(S.shape[0], K, M + 1)
+        self.Sx = S[:, :, :M]
+        self.Sw = S[:, :, M]
+        self.P = P
+
+    def iter_pairs(self, pairs: np.ndarray, chunk: int = 256):
+        """Yield ``(slice, num, den)`` with (B, pairs in chunk) arrays."""
+        for c0 in range(0, pairs.shape[0], chunk):
+            pr = pairs[c0:c0 + chunk]
+            a, b = pr[:, 0], pr[:, 1]
+            q = (self.P[:, a] & self.P[:, b]).astype(np.float64)  # (K, p)
+            if q.shape[0] == 1:
+                num = (self.Sx[:, 0, a] - self.Sx[:, 0, b]) * q[0]
+            else:
+                num = np.einsum("bkp,kp->bp", self.Sx[:, :, a] - self.Sx[:, :, b], q)
+            den = self.Sw @ q
+            yield slice(c0, c0 + pr.shape[0]), num, den
 
 
-def observed_pair_stats(mat: ScoreMatrix, pairs: np.ndarray):
-    """Per pair: n common items, mean of a, mean of b, and for binary n10 (a right, b wrong), n01."""
-    out = []
-    for a, b in pairs:
-        c = mat.present[:, a] & mat.present[:, b]
-        xa, xb = mat.scores[c, a], mat.scores[c, b]
-        n10 = int(np.sum((xa > xb))) if mat.binary else -1
-        n01 = int(np.sum((xa < xb))) if mat.binary else -1
-        out.append((int(c.sum()), float(xa.mean()) if c.any() else np.nan,
-                    float(xb.mean()) if c.any() else np.nan, n10, n01, xa - xb))
-    return out
+def pair_sums(mat: ScoreMatrix, design: Design, pairs: np.ndarray, n_resamples: int, seed: int, *,
+              mode: Literal["bootstrap", "signflip", "bayes"] = "bootstrap", stream: int = 0, chunk: int = 256):
+    """Shortcut: ``PairReplicates(...).iter_pairs(pairs)``."""
+    yield from PairReplicates(mat, design, n_resamples, seed, mode=mode, stream=stream).iter_pairs(pairs, chunk)
+
+
+class PairObserved:
+    """Observed paired statistics of all model pairs over shared items, by matrix products.
+
+    n[a, b] shared items; sa[a, b] = sum of a's scores over items shared with b; for binary scores
+    n10[a, b] = #shared items a right and b wrong.
+    """
+
+    def __init__(self, mat: ScoreMatrix):
+        X = np.where(mat.present, mat.scores, 0.0)
+        P = mat.present.astype(np.float64)
+        self.n = np.rint(P.T @ P).astype(np.int64)
+        self.sa = X.T @ P  # [a, b] = sum over shared items of x_a
+        self.binary = mat.binary
+        if mat.binary:
+            self.n10 = np.rint(X.T @ (P - X)).astype(np.int64)
+
+    def get(self, pairs: np.ndarray):
+        a, b = pairs[:, 0], pairs[:, 1]
+        n = self.n[a, b]
+        sa = self.sa[a, b]
+        sb = self.sa[b, a]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ma, mb = sa / n, sb / n
+        out = {"n": n, "score_a": ma, "score_b": mb, "delta": ma - mb, "t_obs": sa - sb}
+        if self.binary:
+            out["n10"] = self.n10[a, b]
+            out["n01"] = self.n10[b, a]
+        return out
 
 
 def replicate_exp_sums(design: Design, item_columns: np.ndarray, n_resamples: int, seed: int, *,

@@ -15,7 +15,7 @@ from . import _engine as eng
 from ._tests import p_adjust
 from ._validate import check_level, check_model, check_resamples, check_rf, check_seed, check_stratify
 from .intervals import bootstrap_interval
-from .ranking import pair_pvalues
+from .ranking import PairTester
 from .results import Result, versions
 
 __all__ = ["compare", "significance"]
@@ -25,9 +25,8 @@ def _pair_intervals(mat, design, pairs, B, seed, level, method):
     deltas = np.empty(pairs.shape[0])
     lo = np.empty(pairs.shape[0])
     hi = np.empty(pairs.shape[0])
-    obs = eng.observed_pair_stats(mat, pairs)
-    for i, o in enumerate(obs):
-        deltas[i] = o[1] - o[2]
+    obs = eng.PairObserved(mat).get(pairs)
+    deltas[:] = obs["delta"]
     for sl, num, den in eng.pair_sums(mat, design, pairs, B, seed, mode="bootstrap"):
         with np.errstate(invalid="ignore", divide="ignore"):
             reps = num / den
@@ -57,8 +56,8 @@ def _bayes_p_better(mat, design, pairs, obs, B, seed, prior):
     from scipy.special import betainc
 
     if mat.binary and mat.clusters is None:
-        n10 = np.array([o[3] for o in obs], dtype=float)
-        n01 = np.array([o[4] for o in obs], dtype=float)
+        n10 = obs["n10"].astype(float)
+        n01 = obs["n01"].astype(float)
         return 1.0 - betainc(n10 + prior, n01 + prior, 0.5), f"Beta posterior of discordant pairs (prior {prior})"
     out = np.empty(pairs.shape[0])
     for sl, num, den in eng.pair_sums(mat, design, pairs, B, seed, mode="bayes", stream=2):
@@ -114,16 +113,17 @@ def compare(rf, a: str, b: str, *, ci: float = 0.95, method: Literal["bca", "per
     mat = rf.matrix()
     ia, ib = mat.models.index(a), mat.models.index(b)
     pairs = np.array([[ia, ib]])
-    obs = eng.observed_pair_stats(mat, pairs)
-    if obs[0][0] == 0:
+    obs = eng.PairObserved(mat).get(pairs)
+    if obs["n"][0] == 0:
         from ..errors import InsufficientDataError
 
         raise InsufficientDataError(f"models {a!r} and {b!r} share no items; a paired comparison needs shared items.")
     design = eng.make_design(mat, stratify=strat)
     delta, lo, hi, _ = _pair_intervals(mat, design, pairs, B, seed, level, method)
-    p, test = pair_pvalues(mat, design, pairs, B, seed)
+    tester = PairTester(mat, B, seed)
+    p, test = tester.pvalues(pairs), tester.test
     pb, bayes = _bayes_p_better(mat, design, pairs, obs, B, seed, prior)
-    n_c, sa, sb, n10, n01, _ = obs[0]
+    n_c, sa, sb = int(obs["n"][0]), float(obs["score_a"][0]), float(obs["score_b"][0])
     table = pl.DataFrame({
         "model_a": [a], "model_b": [b], "n_items": [n_c], "score_a": [sa], "score_b": [sb],
         "delta": [float(delta[0])], "ci_low": [float(lo[0])], "ci_high": [float(hi[0])],
@@ -135,7 +135,8 @@ def compare(rf, a: str, b: str, *, ci: float = 0.95, method: Literal["bca", "per
         xa, xb = mat.scores[c, ia], mat.scores[c, ib]
         extras["table2x2"] = pl.DataFrame({
             "a_correct": [True, True, False, False], "b_correct": [True, False, True, False],
-            "count": [int(((xa == 1) & (xb == 1)).sum()), n10, n01, int(((xa == 0) & (xb == 0)).sum())]})
+            "count": [int(((xa == 1) & (xb == 1)).sum()), int(obs["n10"][0]), int(obs["n01"][0]),
+                      int(((xa == 0) & (xb == 0)).sum())]})
     spec = {"analysis": "compare", "method": method, "level": level, "n_resamples": B, "seed": seed,
             "resampling": design.scheme, "test": test, "bayes": bayes, "versions": versions(),
             "excluded_rows": rf.spec["excluded_rows"],
@@ -185,14 +186,15 @@ def significance(rf, *, correction: Literal["holm", "bh", "bonferroni", "none"] 
     pairs = np.array([[order[i], order[j]] for i in range(len(order)) for j in range(i + 1, len(order))])
     design = eng.make_design(mat, stratify=strat)
     delta, lo, hi, obs = _pair_intervals(mat, design, pairs, B, seed, level, method)
-    p, test = pair_pvalues(mat, design, pairs, B, seed)
+    tester = PairTester(mat, B, seed)
+    p, test = tester.pvalues(pairs), tester.test
     padj = p_adjust(p, correction)
     table = pl.DataFrame({
         "model_a": [mat.models[i] for i in pairs[:, 0]],
         "model_b": [mat.models[j] for j in pairs[:, 1]],
         "delta": delta, "ci_low": lo, "ci_high": hi, "p_value": p, "p_adjusted": padj,
         "significant": padj < alpha,
-        "n_items": np.array([o[0] for o in obs], dtype=np.int64),
+        "n_items": obs["n"].astype(np.int64),
     })
     spec = {"analysis": "significance", "method": method, "level": level, "n_resamples": B, "seed": seed,
             "test": test, "correction": correction, "alpha": alpha, "resampling": design.scheme,

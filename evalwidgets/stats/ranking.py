@@ -176,23 +176,35 @@ def _competition_rank(values: np.ndarray) -> np.ndarray:
     return (v[None, :] > v[:, None]).sum(1) + 1
 
 
-def pair_pvalues(mat, design, pairs: np.ndarray, B: int, seed: int):
-    """Two-sided p-values of the paired test for each (a, b) pair: exact McNemar for binary data
-    without clusters, else the paired sign-flip permutation test (units = items or clusters)
-    with B random sign vectors, p = (1 + #{|T*| >= |T|}) / (B + 1)."""
-    obs = eng.observed_pair_stats(mat, pairs)
-    if mat.binary and mat.clusters is None:
-        n10 = np.array([o[3] for o in obs])
-        n01 = np.array([o[4] for o in obs])
-        return mcnemar_exact_p(n10, n01), "mcnemar-exact"
-    p = np.empty(pairs.shape[0])
-    t_obs = np.array([float(np.sum(o[5])) for o in obs])
-    sign_design = eng.make_design(mat, stratify=False)
-    for sl, num, _den in eng.pair_sums(mat, sign_design, pairs, B, seed, mode="signflip", stream=1):
-        tol = 1e-9 * np.maximum(1.0, np.abs(t_obs[sl]))
-        hits = (np.abs(num) >= np.abs(t_obs[sl]) - tol).sum(0)
-        p[sl] = (1.0 + hits) / (B + 1.0)
-    return p, "sign-flip permutation"
+class PairTester:
+    """Two-sided p-values of the paired test for any (a, b) pairs: exact McNemar for binary data
+    without clusters, else the paired sign-flip permutation test (units = items or clusters) with
+    B random sign vectors, p = (1 + #{|T*| >= |T|}) / (B + 1). Sign-flip replicates are computed
+    once and shared by all pairs."""
+
+    def __init__(self, mat, B: int, seed: int):
+        self.mat = mat
+        self.obs = eng.PairObserved(mat)
+        self.exact = mat.binary and mat.clusters is None
+        self.test = "mcnemar-exact" if self.exact else "sign-flip permutation"
+        self.B = B
+        self.seed = seed
+        self._reps = None
+
+    def pvalues(self, pairs: np.ndarray) -> np.ndarray:
+        o = self.obs.get(pairs)
+        if self.exact:
+            return mcnemar_exact_p(o["n10"], o["n01"])
+        if self._reps is None:
+            design = eng.make_design(self.mat, stratify=False)
+            self._reps = eng.PairReplicates(self.mat, design, self.B, self.seed, mode="signflip", stream=1)
+        p = np.empty(pairs.shape[0])
+        t_obs = o["t_obs"]
+        for sl, num, _den in self._reps.iter_pairs(pairs):
+            tol = 1e-9 * np.maximum(1.0, np.abs(t_obs[sl]))
+            hits = (np.abs(num) >= np.abs(t_obs[sl]) - tol).sum(0)
+            p[sl] = (1.0 + hits) / (self.B + 1.0)
+        return p
 
 
 def _tiers(mat, design, mean, B, seed, alpha):
@@ -202,7 +214,8 @@ def _tiers(mat, design, mean, B, seed, alpha):
     if M == 1:
         tiers[:] = 1
         return tiers, "none (one model)"
-    test = ""
+    tester = PairTester(mat, B, seed)
+    test = tester.test
     pos = 0
     tier = 1
     while pos < M:
@@ -212,7 +225,7 @@ def _tiers(mat, design, mean, B, seed, alpha):
         if rest.shape[0] == 0:
             break
         pairs = np.stack([np.full(rest.shape[0], leader), rest], axis=1)
-        p, test = pair_pvalues(mat, design, pairs, B, seed)
+        p = tester.pvalues(pairs)
         padj = p_adjust(p, "holm")
         nxt = pos + 1
         for j, m in enumerate(rest):
