@@ -65,18 +65,21 @@ def fill_count_weights_simple(out, b_start, key, strata_ptr, unit_row):
 def fill_sign_weights(out, b_start, key, unit_ptr, unit_row, unit_mult):
     """Random sign flips (+1/-1 per unit, shared by all rows of the unit) for a paired permutation test.
 
-    Rows shared by several units (de-duplicated rows) receive the sum of their units' signs.
+    One 64-bit draw gives the signs of 64 consecutive units (bit u % 64). Rows shared by several
+    units (de-duplicated rows) receive the sum of their units' signs.
     """
     nb, R = out.shape
     U = unit_ptr.shape[0] - 1
     for j in prange(nb):
         row = out[j]
-        for r in range(R):
-            row[r] = 0.0
+        row[:] = 0.0
         state = stream_start(key, b_start + j)
+        z = np.uint64(0)
         for u in range(U):
-            state, z = splitmix64(state)
-            sgn = 1.0 if (z >> np.uint64(63)) == np.uint64(1) else -1.0
+            bit = u & 63
+            if bit == 0:
+                state, z = splitmix64(state)
+            sgn = 1.0 if ((z >> np.uint64(bit)) & np.uint64(1)) == np.uint64(1) else -1.0
             for k in range(unit_ptr[u], unit_ptr[u + 1]):
                 row[unit_row[k]] += sgn * unit_mult[k]
 

@@ -62,8 +62,8 @@ def make_design(mat: ScoreMatrix, *, stratify: bool = False, cluster: bool = Tru
 
     stratify : draw units within ``mat.strata`` (the ``task`` role).
     cluster : draw clusters (the ``cluster`` role) instead of items, when the role exists.
-    dedupe : merge identical item rows (values and presence) into one weighted row: exact, and
-        for binary scores it reduces each replicate to counts over response patterns.
+    dedupe : for binary scores, merge identical item rows (values and presence) into one weighted
+        row: exact, and it reduces each replicate to counts over response patterns.
     """
     N = mat.n_items
     use_cluster = cluster and mat.clusters is not None
@@ -71,7 +71,7 @@ def make_design(mat: ScoreMatrix, *, stratify: bool = False, cluster: bool = Tru
     if stratify and mat.strata is None:
         raise ValueError("stratify needs a 'task' role: ew.from_frame(df, ..., task='task').")
     # de-duplicate rows
-    if dedupe and N > 1:
+    if dedupe and mat.binary and N > 1:
         key = np.where(mat.present, mat.scores, -np.inf)
         _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
         inv = inv.reshape(-1).astype(np.int64)
@@ -210,8 +210,12 @@ def jackknife_means(mat: ScoreMatrix, design: Design) -> np.ndarray:
 
 def presence_patterns(mat: ScoreMatrix) -> tuple[np.ndarray, np.ndarray]:
     """(pattern id per item (N,), presence matrix of each pattern (K, M) bool)."""
-    pats, inv = np.unique(mat.present, axis=0, return_inverse=True)
-    return inv.reshape(-1).astype(np.int64), pats
+    if mat.present.all():
+        return np.zeros(mat.n_items, np.int64), np.ones((1, mat.n_models), bool)
+    packed = np.packbits(mat.present, axis=1)
+    view = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inv = np.unique(view, return_index=True, return_inverse=True)
+    return inv.reshape(-1).astype(np.int64), mat.present[first]
 
 
 class PairReplicates:
