@@ -213,11 +213,13 @@ class ResultFrame:
         cell = d.group_by(["model", "item"], maintain_order=True).agg(
             pl.col("score").mean().alias("score"), pl.len().alias("n")
         )
-        m_idx = {m: i for i, m in enumerate(models)}
-        it_idx = {it: i for i, it in enumerate(items)}
-        mi = np.fromiter((m_idx[m] for m in cell["model"]), np.int64, cell.height)
-        ii = np.fromiter((it_idx[i] for i in cell["item"]), np.int64, cell.height)
         N, M = len(items), len(models)
+        codes_df = cell.select(
+            pl.col("model").replace_strict(models, list(range(M)), return_dtype=pl.Int64).alias("mi"),
+            pl.col("item").replace_strict(items, list(range(N)), return_dtype=pl.Int64).alias("ii"),
+        )
+        mi = codes_df["mi"].to_numpy()
+        ii = codes_df["ii"].to_numpy()
         scores = np.full((N, M), np.nan)
         scores[ii, mi] = cell["score"].to_numpy()
         present = np.zeros((N, M), bool)
@@ -239,9 +241,11 @@ class ResultFrame:
                     f"df.with_columns(item=pl.concat_str([{role!r}, 'item'], separator='/'))."
                 )
             labels = sorted(per_item[role].unique().to_list(), key=str)
-            lab_idx = {v: i for i, v in enumerate(labels)}
-            lookup = dict(zip(per_item["item"].to_list(), per_item[role].to_list()))
-            arr = np.fromiter((lab_idx[lookup[it]] for it in items), np.int32, N)
+            per_item = per_item.with_columns(
+                pl.col("item").replace_strict(items, list(range(N)), return_dtype=pl.Int64).alias("ii"),
+                pl.col(role).replace_strict(labels, list(range(len(labels))), return_dtype=pl.Int32).alias("code"))
+            arr = np.empty(N, np.int32)
+            arr[per_item["ii"].to_numpy()] = per_item["code"].to_numpy()
             return arr, [str(x) for x in labels]
 
         strata, strata_labels = codes("task")
