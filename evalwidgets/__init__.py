@@ -44,7 +44,12 @@ def __getattr__(name: str) -> Any:
     if target is None:
         raise AttributeError(f"module 'evalwidgets' has no attribute {name!r}")
     mod_name, _, attr = target.partition(":")
-    mod = importlib.import_module(f".{mod_name}", __name__)
+    try:
+        mod = importlib.import_module(f".{mod_name}", __name__)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(f"{__name__}."):
+            raise AttributeError(f"evalwidgets.{name} is not available: {exc}") from exc
+        raise
     value = getattr(mod, attr) if attr else mod
     globals()[name] = value
     return value

@@ -153,7 +153,8 @@ class ResultFrame:
     @property
     def n_excluded(self) -> int:
         """Rows not used (missing cells are reported separately in ``excluded`` but not counted here)."""
-        ex = self.excluded.filter(pl.col("reason") != "item missing for some models")
+        ex = self.excluded.filter((pl.col("reason") != "item missing for some models")
+                                  & ~pl.col("reason").str.starts_with("unreadable files skipped"))
         return int(ex["count"].sum()) if ex.height else 0
 
     def __repr__(self) -> str:

@@ -219,34 +219,66 @@ def presence_patterns(mat: ScoreMatrix) -> tuple[np.ndarray, np.ndarray]:
 
 
 class PairReplicates:
-    """Per-replicate sums from which any pair's paired statistic over shared items follows.
+    """Per-replicate sums from which paired statistics over shared items follow.
 
-    One pass over the data (per-pattern column sums, where a pattern is a set of models that have
-    an item), then for any pairs: num = sum w*(x_a - x_b) and den = sum w over the items both
-    models have (w = bootstrap counts, random signs, or Bayesian-bootstrap Exp(1) weights).
+    For any pair: num = sum w*(x_a - x_b) and den = sum w over the items both models have
+    (w = bootstrap counts, random signs, or Bayesian-bootstrap Exp(1) weights).
+
+    Two layouts, whichever needs fewer columns: per *presence pattern* (one pass gives every pair:
+    K patterns x (M + 1) columns; K = 1 when no cell is missing), or per requested *pair* (two
+    columns per pair). Ragged data with thousands of patterns therefore never blows up memory:
+    it costs O(N * min(K(M+1), 2P)) for the columns and O(B * the same) for the sums.
     """
 
     def __init__(self, mat: ScoreMatrix, design: Design, n_resamples: int, seed: int, *,
-                 mode: Literal["bootstrap", "signflip", "bayes"] = "bootstrap", stream: int = 0):
+                 mode: Literal["bootstrap", "signflip", "bayes"] = "bootstrap", stream: int = 0,
+                 pairs: np.ndarray | None = None):
         pat, P = presence_patterns(mat)
         K, M = P.shape
         x = np.where(mat.present, mat.scores, 0.0)
-        cols = np.zeros((mat.n_items, K * (M + 1)))
-        for k in range(K):
-            sel = pat == k
-            cols[sel, k * (M + 1): k * (M + 1) + M] = x[sel]
-            cols[sel, k * (M + 1) + M] = 1.0
+        self.pairs = None if pairs is None else np.asarray(pairs, dtype=np.int64)
+        need_den = mode != "signflip"
+        if self.pairs is not None and (1 + need_den) * self.pairs.shape[0] < K * (M + 1):
+            a, b = self.pairs[:, 0], self.pairs[:, 1]
+            both = (mat.present[:, a] & mat.present[:, b]).astype(np.float64)
+            cols = np.hstack([(x[:, a] - x[:, b]) * both, both] if need_den else [(x[:, a] - x[:, b]) * both])
+            self.layout = "pairs"
+        else:
+            cols = np.zeros((mat.n_items, K * (M + 1)))
+            for k in range(K):
+                sel = pat == k
+                cols[sel, k * (M + 1): k * (M + 1) + M] = x[sel]
+                cols[sel, k * (M + 1) + M] = 1.0
+            self.layout = "patterns"
+            self.P = P
         if mode == "bayes":
             S = replicate_exp_sums(design, cols, n_resamples, seed, stream=stream)
         else:
             S = replicate_sums(design, cols, n_resamples, seed, mode=mode, stream=stream)
-        S = S.reshape(S.shape[0], K, M + 1)
-        self.Sx = S[:, :, :M]
-        self.Sw = S[:, :, M]
-        self.P = P
+        del cols
+        if self.layout == "pairs":
+            npairs = self.pairs.shape[0]
+            self.num = S[:, :npairs]
+            self.den = S[:, npairs:] if need_den else np.full_like(self.num, np.nan)
+        else:
+            S = S.reshape(S.shape[0], K, M + 1)
+            self.Sx = S[:, :, :M]
+            self.Sw = S[:, :, M]
 
     def iter_pairs(self, pairs: np.ndarray, chunk: int = 256):
         """Yield ``(slice, num, den)`` with (B, pairs in chunk) arrays."""
+        pairs = np.asarray(pairs, dtype=np.int64)
+        if self.layout == "pairs":
+            if pairs.shape != self.pairs.shape or not np.array_equal(pairs, self.pairs):
+                idx = self.pair_index(pairs)
+                for c0 in range(0, pairs.shape[0], chunk):
+                    sl = slice(c0, min(c0 + chunk, pairs.shape[0]))
+                    yield sl, self.num[:, idx[sl]], self.den[:, idx[sl]]
+                return
+            for c0 in range(0, pairs.shape[0], chunk):
+                sl = slice(c0, min(c0 + chunk, pairs.shape[0]))
+                yield sl, self.num[:, sl], self.den[:, sl]
+            return
         for c0 in range(0, pairs.shape[0], chunk):
             pr = pairs[c0:c0 + chunk]
             a, b = pr[:, 0], pr[:, 1]
@@ -259,39 +291,67 @@ class PairReplicates:
             yield slice(c0, c0 + pr.shape[0]), num, den
 
 
+    def pair_index(self, pairs: np.ndarray) -> np.ndarray:
+        """Positions of ``pairs`` among the pairs this object was built for (same orientation)."""
+        lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(self.pairs)}
+        try:
+            return np.array([lookup[(int(a), int(b))] for a, b in pairs], dtype=np.int64)
+        except KeyError as exc:  # internal misuse, not a user error
+            raise ValueError(f"PairReplicates was not built for pair {exc.args[0]}") from None
+
+
 def pair_sums(mat: ScoreMatrix, design: Design, pairs: np.ndarray, n_resamples: int, seed: int, *,
               mode: Literal["bootstrap", "signflip", "bayes"] = "bootstrap", stream: int = 0, chunk: int = 256):
-    """Shortcut: ``PairReplicates(...).iter_pairs(pairs)``."""
-    yield from PairReplicates(mat, design, n_resamples, seed, mode=mode, stream=stream).iter_pairs(pairs, chunk)
+    """Shortcut: ``PairReplicates(..., pairs=pairs).iter_pairs(pairs)``."""
+    reps = PairReplicates(mat, design, n_resamples, seed, mode=mode, stream=stream, pairs=pairs)
+    yield from reps.iter_pairs(pairs, chunk)
 
 
 class PairObserved:
-    """Observed paired statistics of all model pairs over shared items, by matrix products.
-
-    n[a, b] shared items; sa[a, b] = sum of a's scores over items shared with b; for binary scores
-    n10[a, b] = #shared items a right and b wrong.
-    """
+    """Observed paired statistics over shared items: n (shared items), mean of a and of b over them,
+    delta, t_obs (sum of differences) and, for binary scores, n10 (a right, b wrong) / n01.
+    A few pairs are computed directly; many pairs by matrix products over all models (cached)."""
 
     def __init__(self, mat: ScoreMatrix):
-        X = np.where(mat.present, mat.scores, 0.0)
-        P = mat.present.astype(np.float64)
-        self.n = np.rint(P.T @ P).astype(np.int64)
-        self.sa = X.T @ P  # [a, b] = sum over shared items of x_a
+        self.mat = mat
         self.binary = mat.binary
-        if mat.binary:
-            self.n10 = np.rint(X.T @ (P - X)).astype(np.int64)
+        self._full = None
+
+    def _all(self):
+        if self._full is None:
+            mat = self.mat
+            X = np.where(mat.present, mat.scores, 0.0)
+            P = mat.present.astype(np.float64)
+            n = np.rint(P.T @ P).astype(np.int64)
+            sa = X.T @ P  # [a, b] = sum over shared items of x_a
+            n10 = np.rint(X.T @ (P - X)).astype(np.int64) if mat.binary else None
+            self._full = (n, sa, n10)
+        return self._full
 
     def get(self, pairs: np.ndarray):
+        pairs = np.asarray(pairs, dtype=np.int64)
         a, b = pairs[:, 0], pairs[:, 1]
-        n = self.n[a, b]
-        sa = self.sa[a, b]
-        sb = self.sa[b, a]
+        if pairs.shape[0] <= 8 and self._full is None:
+            mat = self.mat
+            both = mat.present[:, a] & mat.present[:, b]
+            xa = np.where(both, mat.scores[:, a], 0.0)
+            xb = np.where(both, mat.scores[:, b], 0.0)
+            n = both.sum(0).astype(np.int64)
+            sa, sb = xa.sum(0), xb.sum(0)
+            if self.binary:
+                n10 = (both & (xa > xb)).sum(0).astype(np.int64)
+                n01 = (both & (xa < xb)).sum(0).astype(np.int64)
+        else:
+            N_, SA, N10 = self._all()
+            n, sa, sb = N_[a, b], SA[a, b], SA[b, a]
+            if self.binary:
+                n10, n01 = N10[a, b], N10[b, a]
         with np.errstate(invalid="ignore", divide="ignore"):
             ma, mb = sa / n, sb / n
         out = {"n": n, "score_a": ma, "score_b": mb, "delta": ma - mb, "t_obs": sa - sb}
         if self.binary:
-            out["n10"] = self.n10[a, b]
-            out["n01"] = self.n10[b, a]
+            out["n10"] = n10
+            out["n01"] = n01
         return out
 
 

@@ -21,11 +21,11 @@ from .results import Result, versions
 __all__ = ["compare", "significance"]
 
 
-def _pair_intervals(mat, design, pairs, B, seed, level, method):
+def _pair_intervals(mat, design, pairs, B, seed, level, method, observed=None):
     deltas = np.empty(pairs.shape[0])
     lo = np.empty(pairs.shape[0])
     hi = np.empty(pairs.shape[0])
-    obs = eng.PairObserved(mat).get(pairs)
+    obs = (observed or eng.PairObserved(mat)).get(pairs)
     deltas[:] = obs["delta"]
     for sl, num, den in eng.pair_sums(mat, design, pairs, B, seed, mode="bootstrap"):
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -113,14 +113,15 @@ def compare(rf, a: str, b: str, *, ci: float = 0.95, method: Literal["bca", "per
     mat = rf.matrix()
     ia, ib = mat.models.index(a), mat.models.index(b)
     pairs = np.array([[ia, ib]])
-    obs = eng.PairObserved(mat).get(pairs)
+    observed = eng.PairObserved(mat)
+    obs = observed.get(pairs)
     if obs["n"][0] == 0:
         from ..errors import InsufficientDataError
 
         raise InsufficientDataError(f"models {a!r} and {b!r} share no items; a paired comparison needs shared items.")
     design = eng.make_design(mat, stratify=strat)
-    delta, lo, hi, _ = _pair_intervals(mat, design, pairs, B, seed, level, method)
-    tester = PairTester(mat, B, seed)
+    delta, lo, hi, _ = _pair_intervals(mat, design, pairs, B, seed, level, method, observed)
+    tester = PairTester(mat, B, seed, observed)
     p, test = tester.pvalues(pairs), tester.test
     pb, bayes = _bayes_p_better(mat, design, pairs, obs, B, seed, prior)
     n_c, sa, sb = int(obs["n"][0]), float(obs["score_a"][0]), float(obs["score_b"][0])
@@ -185,8 +186,9 @@ def significance(rf, *, correction: Literal["holm", "bh", "bonferroni", "none"] 
     order = np.argsort(-mean, kind="stable")
     pairs = np.array([[order[i], order[j]] for i in range(len(order)) for j in range(i + 1, len(order))])
     design = eng.make_design(mat, stratify=strat)
-    delta, lo, hi, obs = _pair_intervals(mat, design, pairs, B, seed, level, method)
-    tester = PairTester(mat, B, seed)
+    observed = eng.PairObserved(mat)
+    delta, lo, hi, obs = _pair_intervals(mat, design, pairs, B, seed, level, method, observed)
+    tester = PairTester(mat, B, seed, observed)
     p, test = tester.pvalues(pairs), tester.test
     padj = p_adjust(p, correction)
     table = pl.DataFrame({

@@ -182,29 +182,67 @@ class PairTester:
     B random sign vectors, p = (1 + #{|T*| >= |T|}) / (B + 1). Sign-flip replicates are computed
     once and shared by all pairs."""
 
-    def __init__(self, mat, B: int, seed: int):
+    def __init__(self, mat, B: int, seed: int, obs=None):
         self.mat = mat
-        self.obs = eng.PairObserved(mat)
+        self.obs = obs if obs is not None else eng.PairObserved(mat)
         self.exact = mat.binary and mat.clusters is None
         self.test = "mcnemar-exact" if self.exact else "sign-flip permutation"
         self.B = B
         self.seed = seed
         self._reps = None
+        self._design = None
+        self._n_patterns = 0
 
     def pvalues(self, pairs: np.ndarray) -> np.ndarray:
         o = self.obs.get(pairs)
         if self.exact:
             return mcnemar_exact_p(o["n10"], o["n01"])
-        if self._reps is None:
-            design = eng.make_design(self.mat, stratify=False)
-            self._reps = eng.PairReplicates(self.mat, design, self.B, self.seed, mode="signflip", stream=1)
+        if self._design is None:
+            self._design = eng.make_design(self.mat, stratify=False)
+            self._n_patterns = eng.presence_patterns(self.mat)[1].shape[0]
+        M = self.mat.n_models
+        if self._n_patterns * (M + 1) <= 2 * pairs.shape[0] or self._reps is not None:
+            # one pass serves every pair (cached): complete or lightly ragged data
+            if self._reps is None:
+                self._reps = eng.PairReplicates(self.mat, self._design, self.B, self.seed, mode="signflip", stream=1)
+            reps = self._reps
+        else:  # many presence patterns: one column per pair, every ordered-by-index pair in one pass
+            M_ = self.mat.n_models
+            allp = np.array([[i, j] for i in range(M_) for j in range(M_) if i != j], dtype=np.int64)
+            use = allp if pairs.shape[0] > 2 else pairs
+            reps = eng.PairReplicates(self.mat, self._design, self.B, self.seed, mode="signflip", stream=1,
+                                      pairs=use)
+            if use is allp:
+                self._reps = reps
         p = np.empty(pairs.shape[0])
         t_obs = o["t_obs"]
-        for sl, num, _den in self._reps.iter_pairs(pairs):
+        for sl, num, _den in reps.iter_pairs(pairs):
             tol = 1e-9 * np.maximum(1.0, np.abs(t_obs[sl]))
             hits = (np.abs(num) >= np.abs(t_obs[sl]) - tol).sum(0)
             p[sl] = (1.0 + hits) / (self.B + 1.0)
-        return p
+        # A Monte Carlo p-value cannot go below 1/(B+1). The exact permutation p-value of
+        # T = sum_u s_u D_u (D_u = unit sums of the paired differences) is bounded by Hoeffding's
+        # inequality for Rademacher sums: P(|T*| >= |T|) <= 2 exp(-T^2 / (2 sum_u D_u^2)). Reporting
+        # min(Monte Carlo, bound) keeps the test valid and lets strong effects reach the small
+        # p-values that multiplicity corrections need.
+        sq = self._unit_sq(pairs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bound = np.where(sq > 0, np.minimum(1.0, 2.0 * np.exp(-t_obs ** 2 / (2.0 * sq))), 1.0)
+        return np.minimum(p, np.where(np.isfinite(bound), bound, 1.0))
+
+    def _unit_sq(self, pairs: np.ndarray) -> np.ndarray:
+        """sum over resampling units of (sum of paired differences in the unit)^2, per pair."""
+        mat = self.mat
+        unit = self._design.unit_of_item
+        U = self._design.n_units
+        x = np.where(mat.present, mat.scores, 0.0)
+        out = np.empty(pairs.shape[0])
+        for j, (a, b) in enumerate(pairs):
+            both = mat.present[:, a] & mat.present[:, b]
+            d = (x[:, a] - x[:, b]) * both
+            du = np.bincount(unit, weights=d, minlength=U) if U != mat.n_items else d
+            out[j] = float(np.dot(du, du))
+        return out
 
 
 def _tiers(mat, design, mean, B, seed, alpha):

@@ -1,0 +1,181 @@
+"""Oracles for the resampling kernels in ``evalwidgets/kernels/bootstrap.py``.
+
+Each function here is a slow, deliberately plain reimplementation of one kernel, written from the
+documented contract, in Python integers and loops:
+
+* the random streams of ``evalwidgets/kernels/rng.py``: replicate ``b`` of a key has its own
+  splitmix64 stream (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators";
+  constants of Vigna's reference ``splitmix64.c``) started from ``hash(key, b)``;
+* an integer in ``[0, n)`` from 64 random bits by Lemire's multiply-shift on the high 32 bits;
+* a double in ``[0, 1)`` from the top 53 bits;
+* sign flips: one 64-bit draw gives the signs of 64 consecutive units (bit ``u % 64``).
+
+All 64-bit arithmetic is done on Python ints masked to 64 bits, so no numpy overflow semantics
+are involved and the draws can be compared bit for bit with the kernels.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "splitmix64",
+    "stream_start",
+    "bounded",
+    "uniform01",
+    "draw_units",
+    "fill_count_weights",
+    "fill_count_weights_simple",
+    "fill_sign_weights",
+    "sign_of_unit",
+    "fill_exp_weights",
+    "bootstrap_mean_1d",
+    "bootstrap_indices_1d",
+    "replicate_ranks",
+]
+
+MASK64 = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio, the splitmix64 increment
+MIX1 = 0xBF58476D1CE4E5B9
+MIX2 = 0x94D049BB133111EB
+KEYMUL = 0xD1342543DE82EF95
+
+
+# -- random streams ---------------------------------------------------------------------------
+def splitmix64(state: int) -> tuple[int, int]:
+    """One splitmix64 step: returns ``(new_state, output)``, both 64-bit Python ints."""
+    state = (state + GOLDEN) & MASK64
+    z = state
+    z = ((z ^ (z >> 30)) * MIX1) & MASK64
+    z = ((z ^ (z >> 27)) * MIX2) & MASK64
+    return state, z ^ (z >> 31)
+
+
+def stream_start(key: int, b: int) -> int:
+    """Start state of replicate ``b``: two splitmix64 output mixes of ``(key * KEYMUL) xor b``."""
+    _, s = splitmix64(((int(key) * KEYMUL) & MASK64) ^ int(b))
+    _, s = splitmix64(s)
+    return s
+
+
+def bounded(bits: int, n: int) -> int:
+    """Integer in ``[0, n)``: the high 32 bits times ``n``, shifted down by 32 (Lemire 2019)."""
+    return ((bits >> 32) * int(n)) >> 32
+
+
+def uniform01(bits: int) -> float:
+    """Double in ``[0, 1)`` from the top 53 bits."""
+    return (bits >> 11) / 2.0 ** 53
+
+
+def draw_units(key: int, b: int, strata_ptr) -> list[int]:
+    """The units drawn in replicate ``b``: per stratum, as many draws (with replacement) as it has units."""
+    state = stream_start(key, b)
+    drawn = []
+    for s in range(len(strata_ptr) - 1):
+        first, n_s = int(strata_ptr[s]), int(strata_ptr[s + 1] - strata_ptr[s])
+        for _ in range(n_s):
+            state, bits = splitmix64(state)
+            drawn.append(first + bounded(bits, n_s))
+    return drawn
+
+
+# -- weight kernels ---------------------------------------------------------------------------
+def fill_count_weights(nb, R, b_start, key, strata_ptr, unit_ptr, unit_row, unit_mult) -> np.ndarray:
+    """(nb, R) bootstrap weights: row ``r`` gets ``unit_mult`` for every drawn unit that maps to it."""
+    out = np.zeros((nb, R))
+    for j in range(nb):
+        for u in draw_units(key, b_start + j, strata_ptr):
+            for k in range(int(unit_ptr[u]), int(unit_ptr[u + 1])):
+                out[j, int(unit_row[k])] += float(unit_mult[k])
+    return out
+
+
+def fill_count_weights_simple(nb, R, b_start, key, strata_ptr, unit_row) -> np.ndarray:
+    """(nb, R) bootstrap counts when unit ``u`` is the single row ``unit_row[u]``."""
+    out = np.zeros((nb, R))
+    for j in range(nb):
+        for u in draw_units(key, b_start + j, strata_ptr):
+            out[j, int(unit_row[u])] += 1.0
+    return out
+
+
+def _per_unit_weights(nb, R, b_start, key, unit_ptr, unit_row, unit_mult, weight_of_bits) -> np.ndarray:
+    """One 64-bit draw per unit, in unit order; unit ``u`` adds ``weight_of_bits(draw) * mult`` to its rows."""
+    out = np.zeros((nb, R))
+    n_units = len(unit_ptr) - 1
+    for j in range(nb):
+        state = stream_start(key, b_start + j)
+        for u in range(n_units):
+            state, bits = splitmix64(state)
+            w = weight_of_bits(bits)
+            for k in range(int(unit_ptr[u]), int(unit_ptr[u + 1])):
+                out[j, int(unit_row[k])] += w * float(unit_mult[k])
+    return out
+
+
+def sign_of_unit(key: int, b: int, u: int) -> float:
+    """Sign of unit ``u`` in replicate ``b``: one 64-bit draw covers 64 consecutive units; unit
+    ``u`` reads bit ``u % 64`` of draw number ``u // 64`` of the replicate's stream (1 -> +1, 0 -> -1)."""
+    state = stream_start(key, b)
+    for _ in range(u // 64 + 1):
+        state, bits = splitmix64(state)
+    return 1.0 if (bits >> (u % 64)) & 1 else -1.0
+
+
+def fill_sign_weights(nb, R, b_start, key, unit_ptr, unit_row, unit_mult) -> np.ndarray:
+    """(nb, R) sign-flip weights: every row gets the sum of ``sign * mult`` over the units it belongs to."""
+    out = np.zeros((nb, R))
+    for j in range(nb):
+        for u in range(len(unit_ptr) - 1):
+            sgn = sign_of_unit(key, b_start + j, u)
+            for k in range(int(unit_ptr[u]), int(unit_ptr[u + 1])):
+                out[j, int(unit_row[k])] += sgn * float(unit_mult[k])
+    return out
+
+
+def fill_exp_weights(nb, R, b_start, key, unit_ptr, unit_row, unit_mult) -> np.ndarray:
+    """(nb, R) Bayesian-bootstrap weights: each unit gets ``-log(1 - U)`` ~ Exp(1), U = uniform01(bits)."""
+    return _per_unit_weights(nb, R, b_start, key, unit_ptr, unit_row, unit_mult,
+                             lambda bits: -math.log(1.0 - uniform01(bits)))
+
+
+# -- one-sample bootstrap ---------------------------------------------------------------------
+def bootstrap_indices_1d(n: int, B: int, key: int) -> list[list[int]]:
+    """The item indices drawn in each of ``B`` iid replicates of ``n`` items (one stratum)."""
+    return [draw_units(key, b, [0, n]) for b in range(B)]
+
+
+def bootstrap_mean_1d(x, B: int, key: int) -> np.ndarray:
+    """(B,) replicate means of ``x``; sums are exact (``math.fsum``), so compare with a tolerance
+    of a few ulps: the kernel accumulates in another order."""
+    x = [float(v) for v in x]
+    return np.array([math.fsum(x[i] for i in idx) / len(x) for idx in bootstrap_indices_1d(len(x), B, key)])
+
+
+# -- ranks ------------------------------------------------------------------------------------
+def replicate_ranks(values, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Competition ranks ("1224") per replicate row and P(first) with ties for first split.
+
+    A model's rank is 1 + the number of models strictly better in that row. NaN is worse than
+    every number and NaNs tie with each other (and with the worst possible value, +-inf).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    B, M = values.shape
+    ranks = np.zeros((B, M), dtype=np.int64)
+    p_best = np.zeros(M)
+    for b in range(B):
+        badness = []
+        for m in range(M):
+            v = float(values[b, m])
+            if math.isnan(v):
+                badness.append(math.inf)
+            else:
+                badness.append(-v if higher_is_better else v)
+        for m in range(M):
+            ranks[b, m] = 1 + sum(1 for o in range(M) if badness[o] < badness[m])
+        winners = [m for m in range(M) if ranks[b, m] == 1]
+        for m in winners:
+            p_best[m] += 1.0 / len(winners)
+    return ranks, p_best / B
