@@ -190,7 +190,18 @@ class ResultFrame:
             data = data.filter(pl.col("model").is_in(list(models)))
         roles = {k: k for k in self.roles}
         extra = [c for c in data.columns if c not in ROLES]
-        return from_frame(data, **{k: k for k in roles if k in data.columns}, extra=extra, min_models=1)
+        out = from_frame(data, **{k: k for k in roles if k in data.columns}, extra=extra, min_models=1)
+        out.roles.update(self.roles)  # keep the user's original column names
+        out.spec["roles"] = dict(self.roles)
+        for key in ("simulation", "sources", "formats"):
+            if key in self.spec:
+                out.spec[key] = self.spec[key]
+        if "truth" in self.spec:
+            keep = set(out.spec["models"])
+            truth = self.spec["truth"]
+            out.spec["truth"] = {k: ({m: v for m, v in val.items() if m in keep} if isinstance(val, dict)
+                                     and set(val) >= keep else val) for k, val in truth.items()}
+        return out
 
     def matrix(self, models: Sequence[str] | None = None) -> ScoreMatrix:
         """Dense (item x model) scores, averaged over nested samples/prompts/judges.
