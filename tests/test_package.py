@@ -196,7 +196,7 @@ CALLS = {
     "compare": lambda rf, s: ew.compare(rf, "m0", "m1", n_resamples=300, seed=s),
     "significance": lambda rf, s: ew.significance(rf, n_resamples=300, seed=s),
     "aggregate": lambda rf, s: _optional("aggregate")(rf, metric="iqm", stratify="task", n_resamples=300, seed=s),
-    "power": lambda rf, s: _optional("power")(pilot=rf, n_items=100, seed=s),
+    "power": lambda rf, s: _optional("power")(pilot=rf, models=("m0", "m1"), n_items=100, seed=s),
 }
 
 
