@@ -161,15 +161,16 @@ def significance(rf, *, correction: Literal["holm", "bh", "bonferroni", "none"] 
         are paired bootstrap intervals (percentile by default; uncorrected) over shared items from
         one replicate tensor; p-values are those of :func:`compare` (exact McNemar / sign-flip
         permutation), adjusted by ``correction`` (Holm 1979 or Benjamini-Hochberg 1995);
-        ``significant`` = ``p_adjusted < alpha``.
+        ``significant`` = ``p_adjusted < alpha``; a last column ``n_items`` gives the number of
+        shared items of each pair.
 
     Examples
     --------
     >>> import evalwidgets as ew
     >>> rf = ew.datasets.simulate_binary(n_models=4, n_items=300, seed=2)
     >>> s = ew.significance(rf, n_resamples=1000)
-    >>> s.table.height, s.table.columns[-2:]
-    (6, ['p_adjusted', 'significant'])
+    >>> s.table.height, s.table.columns[5:8]
+    (6, ['p_value', 'p_adjusted', 'significant'])
     """
     check_rf(rf, "significance", min_models=2)
     level = check_level(ci)

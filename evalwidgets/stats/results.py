@@ -1,6 +1,7 @@
 """Result: the frozen output of every analysis (``.table`` + ``.spec`` + a static HTML twin)."""
 from __future__ import annotations
 
+import functools
 import html
 import json
 from dataclasses import dataclass, field
@@ -11,17 +12,22 @@ import polars as pl
 __all__ = ["Result", "versions"]
 
 
-def versions() -> dict[str, str]:
-    """Versions of the packages that produced a result (for the methods appendix)."""
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple:
     import importlib.metadata as md
 
-    out = {}
+    out = []
     for pkg in ("evalwidgets", "numpy", "numba", "polars", "scipy"):
         try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:  # pragma: no cover - editable checkouts always have it
-            out[pkg] = "unknown"
-    return out
+            out.append((pkg, md.version(pkg)))
+        except md.PackageNotFoundError:  # pragma: no cover
+            out.append((pkg, "unknown"))
+    return tuple(out)
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages that produced a result (for the methods appendix)."""
+    return dict(_versions())
 
 
 def _fmt(v: Any) -> str:
