@@ -222,22 +222,23 @@ class ResultFrame:
         models = self.models
         items = self.spec["items"]
         d = self.data
-        cell = d.group_by(["model", "item"], maintain_order=True).agg(
-            pl.col("score").mean().alias("score"), pl.len().alias("n")
-        )
         N, M = len(items), len(models)
-        codes_df = cell.select(
+        # integer codes first (hash maps of the distinct ids only), then dense sums by bincount:
+        # no group-by over string keys, so memory stays O(rows + N*M)
+        codes_df = d.select(
             pl.col("model").replace_strict(models, list(range(M)), return_dtype=pl.Int64).alias("mi"),
             pl.col("item").replace_strict(items, list(range(N)), return_dtype=pl.Int64).alias("ii"),
         )
-        mi = codes_df["mi"].to_numpy()
-        ii = codes_df["ii"].to_numpy()
-        scores = np.full((N, M), np.nan)
-        scores[ii, mi] = cell["score"].to_numpy()
-        present = np.zeros((N, M), bool)
-        present[ii, mi] = True
-        n_nested = np.zeros((N, M), np.int32)
-        n_nested[ii, mi] = cell["n"].to_numpy()
+        lin = codes_df["ii"].to_numpy() * M + codes_df["mi"].to_numpy()
+        del codes_df
+        sc = d["score"].to_numpy()
+        counts = np.bincount(lin, minlength=N * M).reshape(N, M)
+        sums = np.bincount(lin, weights=sc, minlength=N * M).reshape(N, M)
+        del lin
+        present = counts > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores = np.where(present, sums / np.maximum(counts, 1), np.nan)
+        n_nested = counts.astype(np.int32)
 
         def codes(role):
             if role not in d.columns:
@@ -277,6 +278,22 @@ def _missing_column(role: str, col: str, columns: Sequence[str]) -> ColumnNotFou
 
 def _ledger_row(reason: str, count: int, example: str) -> dict[str, Any]:
     return {"reason": reason, "count": int(count), "example": example}
+
+
+def _duplicate_keys(data: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Keys occurring more than once, with their counts (``key..., len``).
+
+    A sort of 64-bit row hashes finds candidates with O(rows) small memory (a group-by over string
+    keys costs hundreds of bytes per row); only rows whose hash repeats are grouped exactly.
+    """
+    h = data.select(pl.struct(key).hash(seed=7).alias("h"))["h"]
+    hs = h.sort()
+    same = (hs == hs.shift(1)).fill_null(False)
+    if not bool(same.any()):
+        return pl.DataFrame(schema={**{k: data.schema[k] for k in key}, "len": pl.UInt32})
+    dup_h = hs.filter(same).unique()
+    cand = data.filter(h.is_in(dup_h.implode()) if hasattr(h, "implode") else h.is_in(dup_h))
+    return cand.group_by(key, maintain_order=True).len().filter(pl.col("len") > 1)
 
 
 def from_frame(
@@ -430,7 +447,7 @@ def from_frame(
         )
 
     key = ["model", "item"] + [r for r in _NESTED if r in data.columns]
-    dup = data.group_by(key).len().filter(pl.col("len") > 1)
+    dup = _duplicate_keys(data, key)
     if dup.height:
         n_extra = int((dup["len"] - 1).sum())
         r0 = dup.row(0, named=True)
