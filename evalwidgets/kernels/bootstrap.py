@@ -85,6 +85,22 @@ def fill_sign_weights(out, b_start, key, unit_ptr, unit_row, unit_mult):
 
 
 @njit(parallel=True, cache=True)
+def fill_sign_weights_simple(out, b_start, key, unit_row):
+    """As :func:`fill_sign_weights` when every unit maps to exactly one row with multiplicity 1."""
+    nb, R = out.shape
+    U = unit_row.shape[0]
+    for j in prange(nb):
+        row = out[j]
+        state = stream_start(key, b_start + j)
+        z = np.uint64(0)
+        for u in range(U):
+            bit = u & 63
+            if bit == 0:
+                state, z = splitmix64(state)
+            row[unit_row[u]] = 1.0 if ((z >> np.uint64(bit)) & np.uint64(1)) == np.uint64(1) else -1.0
+
+
+@njit(parallel=True, cache=True)
 def fill_exp_weights(out, b_start, key, unit_ptr, unit_row, unit_mult):
     """Bayesian-bootstrap weights: an Exp(1) draw per unit, shared by the unit's rows."""
     nb, R = out.shape

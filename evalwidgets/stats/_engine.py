@@ -21,6 +21,11 @@ from ..frame import ScoreMatrix
 __all__ = ["Design", "seed_key", "make_design", "replicate_sums", "replicate_means", "model_columns"]
 
 _BLOCK = 256
+_BLOCK_BYTES = 32 * 2 ** 20  # weight block budget: few large BLAS calls, bounded memory
+
+
+def _block_size(B: int, R: int) -> int:
+    return int(max(1, min(B, max(_BLOCK, _BLOCK_BYTES // (8 * max(R, 1))))))
 
 
 def seed_key(seed: int | None, stream: int = 0) -> np.uint64:
@@ -141,7 +146,7 @@ def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, s
     key = seed_key(seed, stream)
     simple = design.unit_row.shape[0] == design.n_units and bool(np.all(design.unit_mult == 1.0))
     out = np.empty((B, C), np.float64)
-    block = max(1, min(_BLOCK, B))
+    block = _block_size(B, R)
     W = np.empty((block, R), dtype if mode == "bootstrap" else np.float64)
     out32 = np.empty((block, C), dtype)
     for b0 in range(0, B, block):
@@ -152,7 +157,7 @@ def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, s
         elif mode == "bootstrap":
             fill_count_weights(Wb, b0, key, design.strata_ptr, design.unit_ptr, design.unit_row, design.unit_mult)
         else:
-            _signs(Wb, b0, key, design)
+            _signs(Wb, b0, key, design, simple)
         if dtype == np.float64:
             np.matmul(Wb, X, out=out[b0:b0 + nb])
         else:
@@ -161,10 +166,13 @@ def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, s
     return out
 
 
-def _signs(Wb, b0, key, design):
-    from ..kernels.bootstrap import fill_sign_weights
+def _signs(Wb, b0, key, design, simple):
+    from ..kernels.bootstrap import fill_sign_weights, fill_sign_weights_simple
 
-    fill_sign_weights(Wb, b0, key, design.unit_ptr, design.unit_row, design.unit_mult)
+    if simple and design.unit_row.shape[0] == Wb.shape[1]:
+        fill_sign_weights_simple(Wb, b0, key, design.unit_row)
+    else:
+        fill_sign_weights(Wb, b0, key, design.unit_ptr, design.unit_row, design.unit_mult)
 
 
 def replicate_means(mat: ScoreMatrix, design: Design, n_resamples: int, seed: int) -> np.ndarray:
@@ -366,7 +374,7 @@ def replicate_exp_sums(design: Design, item_columns: np.ndarray, n_resamples: in
     R, C = X.shape
     key = seed_key(seed, stream)
     out = np.empty((B, C), np.float64)
-    block = max(1, min(_BLOCK, B))
+    block = _block_size(B, R)
     W = np.empty((block, R), np.float64)
     for b0 in range(0, B, block):
         nb = min(block, B - b0)
