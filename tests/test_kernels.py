@@ -245,6 +245,17 @@ def test_fill_sign_weights_more_than_64_units():
     np.testing.assert_array_equal(out, want)
 
 
+@pytest.mark.parametrize("U", [1, 63, 64, 150])
+def test_fill_sign_weights_simple_matches_oracle(U):
+    """The one-row-per-unit fast path equals the CSR oracle with a permuted identity map."""
+    perm = np.random.default_rng(U).permutation(U).astype(np.int64)
+    ptr, rows, mult = _csr([[(int(perm[u]), 1.0)] for u in range(U)])
+    out = np.full((3, U), np.nan)
+    kb.fill_sign_weights_simple(out, 11, KEY, perm)
+    want = oracles.fill_sign_weights(3, U, 11, int(KEY), ptr, rows, mult)
+    np.testing.assert_array_equal(out, want)
+
+
 def test_sign_and_exp_weight_marginals():
     """Signs are +-1 with probability 1/2 each and uncorrelated across units (including across the
     64-unit draw boundary); exponential weights have mean 1 and variance 1."""
