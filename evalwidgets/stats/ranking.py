@@ -49,8 +49,9 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
         are the ``ci`` quantiles of the replicate ranks; ``p_best`` the share of replicates in which
         the model ranks first (ties split); ``tier`` 1 = not significantly worse than the leader,
         by the paired test of :func:`evalwidgets.compare` (exact McNemar for binary scores, sign-flip
-        permutation otherwise) with Holm correction over the comparisons with each tier's leader;
-        the first model significantly worse than a tier's leader starts the next tier.
+        permutation otherwise) with Holm correction over the comparisons with the leader; tier 2
+        repeats this among the models that are significantly worse than the leader, with the best
+        of them as the new leader, and so on.
         ``.rank_probs`` has ``model, rank, probability``.
 
     Examples
@@ -254,23 +255,21 @@ def _tiers(mat, design, mean, B, seed, alpha):
         return tiers, "none (one model)"
     tester = PairTester(mat, B, seed)
     test = tester.test
-    pos = 0
+    remaining = [int(m) for m in order]
     tier = 1
-    while pos < M:
-        leader = order[pos]
+    while remaining:
+        leader = remaining[0]
         tiers[leader] = tier
-        rest = order[pos + 1:]
-        if rest.shape[0] == 0:
-            break
-        pairs = np.stack([np.full(rest.shape[0], leader), rest], axis=1)
-        p = tester.pvalues(pairs)
-        padj = p_adjust(p, "holm")
-        nxt = pos + 1
-        for j, m in enumerate(rest):
-            if padj[j] < alpha and mean[leader] > mean[m]:
-                break
-            tiers[m] = tier
-            nxt += 1
-        pos = nxt
+        rest = np.array(remaining[1:], dtype=np.int64)
+        keep = []
+        if rest.shape[0]:
+            pairs = np.stack([np.full(rest.shape[0], leader), rest], axis=1)
+            padj = p_adjust(tester.pvalues(pairs), "holm")
+            for j, m in enumerate(rest):
+                if padj[j] < alpha and mean[leader] > mean[m]:
+                    keep.append(int(m))  # significantly worse: a later tier
+                else:
+                    tiers[m] = tier
+        remaining = keep
         tier += 1
     return tiers, test
