@@ -381,3 +381,20 @@ def replicate_exp_sums(design: Design, item_columns: np.ndarray, n_resamples: in
         fill_exp_weights(W[:nb], b0, key, design.unit_ptr, design.unit_row, design.unit_mult)
         np.matmul(W[:nb], X, out=out[b0:b0 + nb])
     return out
+
+
+def replicate_moments(mat: ScoreMatrix, design: Design, n_resamples: int, seed: int,
+                      models: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Replicate means and standard errors (ddof=1) of ``models`` over their own drawn items, from the
+    same draws as :func:`replicate_means` (for the studentized bootstrap)."""
+    idx = np.asarray(models, dtype=np.int64)
+    x = np.where(mat.present[:, idx], mat.scores[:, idx], 0.0)
+    p = mat.present[:, idx].astype(np.float64)
+    k = idx.shape[0]
+    sums = replicate_sums(design, np.hstack([x, x * x, p]), n_resamples, seed)
+    s1, s2, n = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / n
+        var = np.maximum(s2 - n * mean * mean, 0.0) / (n - 1.0)
+        se = np.sqrt(var / n)
+    return mean, se

@@ -8,7 +8,9 @@ hundred datapoints"; Agarwal et al. 2021, rliable):
   (Jeffreys is available; Wilson is the default because it never collapses to a point);
 * a cluster role -> cluster bootstrap (BCa; Wilson on n items if p-hat is 0 or 1, where every
   bootstrap replicate is identical);
-* continuous scores with n < 50 -> Student t on the item scores (the bootstrap undercovers there);
+* continuous scores with n < 50 -> studentized bootstrap (bootstrap-t; Efron & Tibshirani 1993,
+  ch. 12): the t interval and the percentile/BCa bootstrap both undercover skewed scores at such n
+  (e.g. ~88% for Beta(0.5, 4.5) scores at n = 10, against ~94% for bootstrap-t);
 * otherwise -> BCa bootstrap over items (stratified when asked).
 """
 from __future__ import annotations
@@ -21,12 +23,12 @@ import numpy as np
 from ..errors import SmallSampleWarning
 
 __all__ = ["METHODS", "binomial_interval", "clt_interval", "t_interval", "bootstrap_interval",
-           "choose_method", "interval"]
+           "studentized_interval", "choose_method", "interval"]
 
-Method = Literal["auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca"]
-METHODS = ("auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca")
+Method = Literal["auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized"]
+METHODS = ("auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized")
 BINOMIAL = ("wilson", "jeffreys", "exact")
-BOOTSTRAP = ("percentile", "basic", "bca")
+BOOTSTRAP = ("percentile", "basic", "bca", "studentized")
 
 
 def _z(level: float) -> float:
@@ -127,6 +129,31 @@ def bootstrap_interval(theta_hat, reps, method: str, level: float, jack=None):
     return lo, hi
 
 
+def studentized_interval(mean, se, rep_mean, rep_se, level: float):
+    """Bootstrap-t interval per column: t* = (mean* - mean) / se*, and
+    [mean - q(1 - a/2) * se, mean - q(a/2) * se] with q the quantiles of t* (replicates whose se* is 0
+    or undefined are dropped, as in Efron & Tibshirani 1993, ch. 12)."""
+    mean = np.asarray(mean, dtype=np.float64)
+    se = np.asarray(se, dtype=np.float64)
+    a2 = (1.0 - level) / 2.0
+    M = rep_mean.shape[1]
+    lo = np.full(M, np.nan)
+    hi = np.full(M, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tstar = (rep_mean - mean[None, :]) / rep_se
+    for m in range(M):
+        t = tstar[:, m]
+        t = t[np.isfinite(t)]
+        if t.shape[0] == 0 or not np.isfinite(se[m]):
+            continue
+        if se[m] == 0:
+            lo[m] = hi[m] = mean[m]
+            continue
+        ql, qh = np.quantile(t, [a2, 1 - a2])
+        lo[m], hi[m] = mean[m] - qh * se[m], mean[m] - ql * se[m]
+    return lo, hi
+
+
 def choose_method(*, binary: bool, n: int, mean: float, clustered: bool, nested: bool) -> str:
     """The ``auto`` rule (module docstring)."""
     at_edge = binary and (mean <= 0.0 or mean >= 1.0)
@@ -135,7 +162,7 @@ def choose_method(*, binary: bool, n: int, mean: float, clustered: bool, nested:
     if clustered:
         return "wilson" if at_edge else "bca"
     if not binary and n < 50:
-        return "t"
+        return "studentized"
     if binary and at_edge:
         return "wilson"
     return "bca"

@@ -12,7 +12,7 @@ from . import _engine as eng
 from ._tests import mcnemar_exact_p, p_adjust
 from ._validate import check_level, check_resamples, check_rf, check_seed, check_stratify
 from .intervals import (BINOMIAL, BOOTSTRAP, Method, binomial_interval, bootstrap_interval, choose_method,
-                        clt_interval, t_interval, validate_method, warn_clt)
+                        clt_interval, studentized_interval, t_interval, validate_method, warn_clt)
 from .results import Result, versions
 
 __all__ = ["leaderboard"]
@@ -27,7 +27,7 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
     rf : ResultFrame
     ci : float
         Confidence level of every interval.
-    method : {"auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca"}
+    method : {"auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized"}
         Interval for each model's mean score. ``auto`` picks per model (see
         :mod:`evalwidgets.stats.intervals`); the chosen method is in the ``method`` column.
     n_resamples : int
@@ -82,6 +82,9 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
     clustered = mat.clusters is not None
     nested = bool((mat.n_nested[mat.present] > 1).any())
     validate_method(method, binary_ok=mat.binary and not clustered, n_resamples=B)
+    if method == "studentized" and clustered:
+        raise ValueError("method='studentized' uses item-level standard errors, which ignore the cluster role. "
+                         "Fix: method='auto' or method='bca' (cluster bootstrap).")
 
     M = mat.n_models
     pres = mat.present
@@ -112,6 +115,9 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
             lo[idx], hi[idx] = clt_interval(mean[idx], se[idx], level)
         elif meth == "t":
             lo[idx], hi[idx] = t_interval(mean[idx], se[idx], n[idx], level)
+        elif meth == "studentized":
+            rmean, rse = eng.replicate_moments(mat, design, B, seed, idx)
+            lo[idx], hi[idx] = studentized_interval(mean[idx], se[idx], rmean, rse, level)
         else:
             lo[idx], hi[idx] = bootstrap_interval(mean[idx], reps[:, idx], meth, level,
                                                   None if jack is None else jack[:, idx])
@@ -123,7 +129,8 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
     a2 = (1 - level) / 2
     rank_low = np.quantile(ranks, a2, axis=0, method="lower").astype(np.int64)
     rank_high = np.quantile(ranks, 1 - a2, axis=0, method="higher").astype(np.int64)
-    counts = np.stack([(ranks == r).mean(0) for r in range(1, M + 1)], axis=1)  # (M, M) model x rank
+    flat = (np.arange(M)[None, :] * M + (ranks - 1)).ravel()
+    counts = np.bincount(flat, minlength=M * M).reshape(M, M) / ranks.shape[0]  # (model, rank)
 
     tiers, tier_test = _tiers(mat, design, mean, B, seed, tier_alpha)
 
