@@ -95,37 +95,53 @@ def bootstrap_interval(theta_hat, reps, method: str, level: float, jack=None):
 
     theta_hat = np.asarray(theta_hat, dtype=np.float64)
     a2 = (1.0 - level) / 2.0
+    reps = np.asarray(reps, dtype=np.float64)
     M = reps.shape[1]
-    lo = np.full(M, np.nan)
-    hi = np.full(M, np.nan)
-    for m in range(M):
-        r = reps[:, m]
-        r = r[np.isfinite(r)]
-        if r.shape[0] == 0 or not np.isfinite(theta_hat[m]):
-            continue
-        if method == "percentile":
-            lo[m], hi[m] = np.quantile(r, [a2, 1 - a2])
-        elif method == "basic":
-            ql, qh = np.quantile(r, [a2, 1 - a2])
-            lo[m], hi[m] = 2 * theta_hat[m] - qh, 2 * theta_hat[m] - ql
-        elif method == "bca":
-            below = np.mean(r < theta_hat[m]) + 0.5 * np.mean(r == theta_hat[m])
-            jk = jack[:, m] if jack is not None else np.array([])
-            jk = jk[np.isfinite(jk)]
-            d = jk.mean() - jk if jk.shape[0] else jk
-            den = 6.0 * np.sum(d * d) ** 1.5
-            acc = np.sum(d ** 3) / den if den > 0 else np.nan
-            if not (0.0 < below < 1.0) or not np.isfinite(acc) or np.ptp(r) == 0:
-                lo[m], hi[m] = np.quantile(r, [a2, 1 - a2])
-                continue
-            z0 = ndtri(below)
+    finite = np.isfinite(reps)
+    nf = finite.sum(0)
+    S = np.sort(np.where(finite, reps, np.nan), axis=0)  # NaN sorts last: column m's values are S[:nf[m], m]
+    cols = np.arange(M)
+
+    def quantile(q):  # per-column linear-interpolation quantile (numpy's default), q: (M,)
+        pos = np.clip(q, 0.0, 1.0) * np.maximum(nf - 1, 0)
+        i0 = np.floor(pos).astype(np.int64)
+        i1 = np.minimum(i0 + 1, np.maximum(nf - 1, 0))
+        f = pos - i0
+        a, b = S[i0, cols], S[i1, cols]
+        return a + (b - a) * f
+
+    ql = quantile(np.full(M, a2))
+    qh = quantile(np.full(M, 1 - a2))
+    if method == "percentile":
+        lo, hi = ql, qh
+    elif method == "basic":
+        lo, hi = 2 * theta_hat - qh, 2 * theta_hat - ql
+    elif method == "bca":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            below = ((np.where(finite, reps < theta_hat, False).sum(0)
+                      + 0.5 * np.where(finite, reps == theta_hat, False).sum(0)) / nf)
+            if jack is not None:
+                jk = np.where(np.isfinite(jack), jack, np.nan)
+                d = np.nanmean(jk, axis=0) - jk
+                d = np.where(np.isfinite(d), d, 0.0)
+                den = 6.0 * np.sum(d * d, axis=0) ** 1.5
+                acc = np.where(den > 0, np.sum(d ** 3, axis=0) / den, np.nan)
+            else:
+                acc = np.full(M, np.nan)
+            spread = S[np.maximum(nf - 1, 0), cols] - S[0, cols]
+            ok = (below > 0) & (below < 1) & np.isfinite(acc) & (spread > 0)
+            z0 = ndtri(np.where(ok, below, 0.5))
             qs = []
             for alpha in (a2, 1 - a2):
                 za = ndtri(alpha)
                 qs.append(ndtr(z0 + (z0 + za) / (1 - acc * (z0 + za))))
-            lo[m], hi[m] = np.quantile(r, qs)
-        else:  # pragma: no cover
-            raise ValueError(method)
+        lo = np.where(ok, quantile(np.where(ok, qs[0], a2)), ql)
+        hi = np.where(ok, quantile(np.where(ok, qs[1], 1 - a2)), qh)
+    else:  # pragma: no cover
+        raise ValueError(method)
+    bad = (nf == 0) | ~np.isfinite(theta_hat)
+    lo = np.where(bad, np.nan, lo)
+    hi = np.where(bad, np.nan, hi)
     return lo, hi
 
 
