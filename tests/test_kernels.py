@@ -71,9 +71,12 @@ def test_rng_primitives_match_oracle():
     for key in (0, 1, 2 ** 63 + 5, 2 ** 64 - 1, int(KEY)):
         for b in (0, 1, 2, 1000):
             assert int(krng.stream_start(np.uint64(key), b)) == oracles.stream_start(key, b)
-    for bits in (0, 1, 2 ** 32, 2 ** 63, 2 ** 64 - 1, 0x123456789ABCDEF0):
-        for n in (1, 2, 3, 7, 1000, 2 ** 31 + 11):
+    for bits in (0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 63, 2 ** 64 - 1, 0x123456789ABCDEF0, 0xFFFFFFFF00000000):
+        for n in (1, 2, 3, 7, 1000, 2 ** 31 + 11, 2 ** 32 - 1):
             assert int(krng.bounded(np.uint64(bits), n)) == oracles.bounded(bits, n)
+            hi, lo = krng.bounded_pair(np.uint64(bits), n)
+            assert (int(hi), int(lo)) == (oracles.bounded(bits, n), oracles.bounded_low(bits, n))
+            assert 0 <= int(hi) < n and 0 <= int(lo) < n
         assert krng.uniform01(np.uint64(bits)) == oracles.uniform01(bits)
     assert 0.0 <= oracles.uniform01(2 ** 64 - 1) < 1.0
 
@@ -85,6 +88,7 @@ CASES_SIMPLE = {
     "iid": ([0, 5], [0, 1, 2, 3, 4]),
     "iid permuted rows": ([0, 6], [5, 3, 1, 0, 2, 4]),
     "strata incl. single-unit strata": ([0, 1, 4, 5, 8], [0, 1, 2, 3, 4, 5, 6, 7]),
+    "strata of odd and even sizes": ([0, 3, 5, 10, 11, 15], [14, 0, 13, 1, 12, 2, 11, 3, 10, 4, 9, 5, 8, 6, 7]),
 }
 
 
@@ -128,7 +132,7 @@ def test_fill_count_weights_matches_oracle(name):
         # total weight per replicate = total multiplicity of the drawn units; with one stratum of
         # singletons it is the number of units (checked against the oracle's draw list)
         for j in range(nb):
-            drawn = oracles.draw_units(int(KEY), b_start + j, strata_ptr)
+            drawn = oracles.draw_units_paired(int(KEY), b_start + j, strata_ptr)
             assert out[j].sum() == sum(mult[ptr[u]:ptr[u + 1]].sum() for u in drawn)
 
 
@@ -172,14 +176,16 @@ def test_weights_from_a_real_design_match_oracle():
     # per stratum the drawn items add up to the stratum's item count only in expectation (clusters
     # differ in size), but the number of drawn *units* per stratum is fixed: check via the oracle draws
     for j in range(6):
-        drawn = oracles.draw_units(int(KEY), 3 + j, d.strata_ptr)
+        drawn = oracles.draw_units_paired(int(KEY), 3 + j, d.strata_ptr)
         per_stratum = np.bincount(np.searchsorted(d.strata_ptr, drawn, side="right") - 1,
                                   minlength=d.strata_ptr.shape[0] - 1)
         np.testing.assert_array_equal(per_stratum, np.diff(d.strata_ptr))
 
 
 # -- one-sample bootstrap ---------------------------------------------------------------------
-@pytest.mark.parametrize("n", [1, 3, 4, 7, 13])  # tail loop (n % 4 != 0) and the 4-way unrolled loop
+# n % 4 = 1, 2, 3, 0 with and without the 4-way unrolled loop: every tail (one more pair, the high
+# half of a last draw, both, none)
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 7, 13])
 def test_bootstrap_mean_1d_matches_oracle(n):
     x = np.random.default_rng(n).normal(size=n)
     B = 12
@@ -193,6 +199,71 @@ def test_bootstrap_mean_1d_matches_oracle(n):
     W = np.empty((B, n))
     kb.fill_count_weights_simple(W, 0, KEY, np.array([0, n], np.int64), np.arange(n, dtype=np.int64))
     np.testing.assert_allclose(got, W @ x / n, rtol=0, atol=8 * n * np.finfo(float).eps * np.abs(x).max())
+
+
+@pytest.mark.parametrize("n", [12, 13])  # even: the unrolled loop + one pair; odd: + one high half
+def test_bootstrap_mean_1d_uses_the_draws_of_fill_count_weights(n):
+    """A single model gets the replicates it would get inside a leaderboard: the kernel's means equal
+    ``counts @ x / n`` with the counts of ``fill_count_weights_simple`` and ``fill_count_weights`` (one
+    stratum of n units), exactly.
+
+    ``x[i] = (n + 1) ** i`` makes the comparison exact and complete: every sum is an integer below
+    2**53 (so any summation order gives the same double), and since each count is at most n the sum
+    is the count vector written in base n + 1, so equal means imply identical count vectors.
+    """
+    x = float(n + 1) ** np.arange(n)
+    assert (n + 1) ** n <= 2 ** 53  # bounds every sum: digits (counts) <= n in base n + 1
+    B = 200
+    strata_ptr = np.array([0, n], np.int64)
+    got = kb.bootstrap_mean_1d(x, B, KEY)
+    W = np.empty((B, n))
+    kb.fill_count_weights_simple(W, 0, KEY, strata_ptr, np.arange(n, dtype=np.int64))
+    np.testing.assert_array_equal(got, (W @ x) / n)
+    ptr, rows, mult = _csr([[(u, 1.0)] for u in range(n)])
+    W2 = np.empty((B, n))
+    kb.fill_count_weights(W2, 0, KEY, strata_ptr, ptr, rows, mult)
+    np.testing.assert_array_equal(W2, W)
+    # and the count vectors are the multisets of the oracle's paired draws
+    for b in range(5):
+        np.testing.assert_array_equal(W[b], np.bincount(oracles.draw_units_paired(int(KEY), b, strata_ptr),
+                                                        minlength=n))
+
+
+def test_stratum_with_odd_count_uses_a_fresh_draw():
+    """Spelled out from the documented scheme, draw by draw (not through the oracle's loop): strata of
+    3, 2, 1 and 5 units; h(z), l(z) = index from the high / low 32 bits of draw z. The odd stratum's
+    last unit is h of a fresh draw whose low half is dropped, and the next stratum continues the
+    stream; a one-unit stratum still consumes a draw."""
+    sizes = [3, 2, 1, 5]
+    strata_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    nb, b_start = 6, 21
+    want = np.zeros((nb, 11))
+    for j in range(nb):
+        state, z = oracles.stream_start(int(KEY), b_start + j), []
+        for _ in range(7):  # ceil(3/2) + 1 + 1 + ceil(5/2) draws
+            state, bits = oracles.splitmix64(state)
+            z.append(bits)
+
+        def h(i, n):
+            return (z[i] >> 32) * n >> 32
+
+        def lo(i, n):
+            return (z[i] & 0xFFFFFFFF) * n >> 32
+
+        units = ([0 + h(0, 3), 0 + lo(0, 3), 0 + h(1, 3)]
+                 + [3 + h(2, 2), 3 + lo(2, 2)]
+                 + [5 + h(3, 1)]
+                 + [6 + h(4, 5), 6 + lo(4, 5), 6 + h(5, 5), 6 + lo(5, 5), 6 + h(6, 5)])
+        assert units == oracles.draw_units_paired(int(KEY), b_start + j, strata_ptr)
+        for u in units:
+            want[j, u] += 1.0
+    out = np.full((nb, 11), -1.0)
+    kb.fill_count_weights_simple(out, b_start, KEY, strata_ptr, np.arange(11, dtype=np.int64))
+    np.testing.assert_array_equal(out, want)
+    ptr, rows, mult = _csr([[(u, 1.0)] for u in range(11)])
+    out = np.full((nb, 11), -1.0)
+    kb.fill_count_weights(out, b_start, KEY, strata_ptr, ptr, rows, mult)
+    np.testing.assert_array_equal(out, want)
 
 
 def test_bootstrap_se_of_mean_matches_closed_form():
@@ -217,21 +288,30 @@ def test_bootstrap_se_of_mean_matches_closed_form():
     assert abs(np.corrcoef(reps, other)[0, 1]) < 4 / np.sqrt(B_STAT)
 
 
-def test_count_weight_marginals_are_binomial():
-    """Each unit's count is Binomial(n, 1/n): P(0) = (1 - 1/n)^n, mean 1, variance 1 - 1/n."""
-    n = 10
+def _binomial_checks(counts, n, p):
+    """counts ~ Binomial(n, p) over B independent replicates: P(0), mean and variance within 4 Monte
+    Carlo SEs. SE of a variance estimate: sqrt((mu4 - sigma^4) / B), with the Binomial central
+    moments sigma^2 = npq, mu4 = npq (1 + 3 (n - 2) pq)."""
+    B = counts.shape[0]
+    p0, pq = (1 - p) ** n, p * (1 - p)
+    mu4, var = n * pq * (1 + 3 * (n - 2) * pq), n * pq
+    assert abs(np.mean(counts == 0) - p0) < 4 * np.sqrt(p0 * (1 - p0) / B)
+    assert abs(counts.mean() - n * p) < 4 * np.sqrt(var / B)
+    assert abs(counts.var() - var) < 4 * np.sqrt((mu4 - var ** 2) / B)
+
+
+@pytest.mark.parametrize("n", [2, 10, 11])  # n = 2: one draw's two halves; 11: + an unpaired last unit
+def test_count_weight_marginals_are_binomial(n):
+    """Each unit's count is Binomial(n, 1/n): P(0) = (1 - 1/n)^n, mean 1, variance 1 - 1/n; the units
+    of any subset A of k units are drawn Binomial(n, k/n) times in total. Dependence between the two
+    halves of a draw would show in these (for n = 2, identical halves would give P(0) = 1/2, not 1/4)."""
     W = np.empty((B_STAT, n))
     kb.fill_count_weights_simple(W, 0, KEY, np.array([0, n], np.int64), np.arange(n, dtype=np.int64))
-    p0 = (1 - 1 / n) ** n
     for r in range(n):  # per unit: B independent replicates
-        col = W[:, r]
-        assert abs(np.mean(col == 0) - p0) < 4 * np.sqrt(p0 * (1 - p0) / B_STAT)
-        assert abs(col.mean() - 1) < 4 * np.sqrt((1 - 1 / n) / B_STAT)
-        # SE of a variance estimate: sqrt((mu4 - sigma^4) / B); Binomial(n, p) central moments:
-        # sigma^2 = npq, mu4 = npq (1 + 3 (n - 2) pq)
-        pq = (1 / n) * (1 - 1 / n)
-        mu4, var = n * pq * (1 + 3 * (n - 2) * pq), n * pq
-        assert abs(col.var() - var) < 4 * np.sqrt((mu4 - var ** 2) / B_STAT)
+        _binomial_checks(W[:, r], n, 1 / n)
+    k = n // 2
+    for A in (np.arange(k), np.arange(0, n, 2)):  # first half; every other unit
+        _binomial_checks(W[:, A].sum(1), n, len(A) / n)
     np.testing.assert_array_equal(W.sum(1), n)  # multinomial: every replicate draws n units
 
 

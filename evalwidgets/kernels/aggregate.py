@@ -17,8 +17,8 @@ the units of stratum ``s`` being ``strata_ptr[s] .. strata_ptr[s+1] - 1``; ``M``
     ``gamma - mean of per-task means of min(x, gamma)``.
 
 A replicate draws, in every stratum, as many units as the stratum has, with replacement, from the
-counter-based stream ``stream_start(key, b)`` (the same draws as the shared engine's stratified
-bootstrap when each unit is one row). Every model sees the same draw (paired). A statistic is NaN
+counter-based stream ``stream_start(key, b)``, one 64-bit output per drawn unit (the engine's
+kernels take two units per output, so the two do not share replicates). Every model sees the same draw (paired). A statistic is NaN
 when a model has none of its units drawn in some task (per-task metrics) or at all (IQM).
 """
 from __future__ import annotations

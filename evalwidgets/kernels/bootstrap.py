@@ -8,13 +8,21 @@ is O(block * R + N * M) and the per-replicate sums come out B x M.
 Resampling *units* are drawn, not rows: a unit is an item (iid), a cluster of items (cluster
 bootstrap), and units are drawn within strata (stratified bootstrap). A unit maps to one or more
 rows of the (possibly de-duplicated) score matrix through a CSR structure ``unit_ptr``/``unit_row``.
+
+Draw scheme of the bootstrap kernels (``fill_count_weights*``, ``bootstrap_mean_1d``): replicate
+``b`` reads the splitmix64 stream ``stream_start(key, b)``; stratum after stratum (the stream runs on
+across strata), the ``n_s`` units of a stratum are drawn with replacement two at a time from one
+64-bit output, the first from its high 32 bits and the second from its low 32 bits
+(:func:`~evalwidgets.kernels.rng.bounded_pair`); when ``n_s`` is odd the last unit takes the high
+half of a fresh output (its low half is discarded). A replicate therefore costs ``ceil(n_s / 2)``
+outputs per stratum instead of ``n_s``.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
 
-from .rng import bounded, splitmix64, stream_start, uniform01
+from .rng import bounded, bounded_pair, splitmix64, stream_start, uniform01
 
 
 @njit(parallel=True, cache=True)
@@ -26,6 +34,8 @@ def fill_count_weights(out, b_start, key, strata_ptr, unit_ptr, unit_row, unit_m
     strata_ptr : (S+1,) int64; units of stratum s are ``strata_ptr[s] .. strata_ptr[s+1]-1``; each
         stratum draws as many units as it has.
     unit_ptr, unit_row : CSR map unit -> rows.
+
+    Units are drawn two per 64-bit output (see the module docstring).
     """
     nb, R = out.shape
     S = strata_ptr.shape[0] - 1
@@ -37,11 +47,21 @@ def fill_count_weights(out, b_start, key, strata_ptr, unit_ptr, unit_row, unit_m
         for s in range(S):
             u0 = strata_ptr[s]
             n_s = strata_ptr[s + 1] - u0
-            for _ in range(n_s):
+            for _ in range(n_s >> 1):
                 state, z = splitmix64(state)
-                u = u0 + bounded(z, n_s)
-                for k in range(unit_ptr[u], unit_ptr[u + 1]):
-                    row[unit_row[k]] += unit_mult[k]
+                i0, i1 = bounded_pair(z, n_s)
+                _add_unit(row, u0 + i0, unit_ptr, unit_row, unit_mult)
+                _add_unit(row, u0 + i1, unit_ptr, unit_row, unit_mult)
+            if n_s & 1:
+                state, z = splitmix64(state)
+                _add_unit(row, u0 + bounded(z, n_s), unit_ptr, unit_row, unit_mult)
+
+
+@njit(inline="always", cache=True)
+def _add_unit(row, u, unit_ptr, unit_row, unit_mult):
+    """Add unit ``u``'s multiplicities to its rows."""
+    for k in range(unit_ptr[u], unit_ptr[u + 1]):
+        row[unit_row[k]] += unit_mult[k]
 
 
 @njit(parallel=True, cache=True)
@@ -56,7 +76,12 @@ def fill_count_weights_simple(out, b_start, key, strata_ptr, unit_row):
         for s in range(S):
             u0 = strata_ptr[s]
             n_s = strata_ptr[s + 1] - u0
-            for _ in range(n_s):
+            for _ in range(n_s >> 1):
+                state, z = splitmix64(state)
+                i0, i1 = bounded_pair(z, n_s)
+                row[unit_row[u0 + i0]] += 1.0
+                row[unit_row[u0 + i1]] += 1.0
+            if n_s & 1:
                 state, z = splitmix64(state)
                 row[unit_row[u0 + bounded(z, n_s)]] += 1.0
 
@@ -122,7 +147,8 @@ def bootstrap_mean_1d(x, B, key):
 
     Uses the same draws as :func:`fill_count_weights` with one stratum of ``len(x)`` units, so a
     single model gets bit-for-bit the replicates it would get inside a leaderboard (up to float
-    summation order).
+    summation order): two outputs give four indices per unrolled step (high, low, high, low), the
+    tail takes one more pair and, for odd ``n``, the high half of a last output.
     """
     n = x.shape[0]
     out = np.empty(B, np.float64)
@@ -135,18 +161,23 @@ def bootstrap_mean_1d(x, B, key):
         k = 0
         while k + 4 <= n:
             state, z = splitmix64(state)
-            a0 += x[bounded(z, n)]
+            i0, i1 = bounded_pair(z, n)
             state, z = splitmix64(state)
-            a1 += x[bounded(z, n)]
+            i2, i3 = bounded_pair(z, n)
+            a0 += x[i0]
+            a1 += x[i1]
+            a2 += x[i2]
+            a3 += x[i3]
+            k += 4
+        if k + 2 <= n:
+            state, z = splitmix64(state)
+            i0, i1 = bounded_pair(z, n)
+            a0 += x[i0]
+            a1 += x[i1]
+            k += 2
+        if k < n:
             state, z = splitmix64(state)
             a2 += x[bounded(z, n)]
-            state, z = splitmix64(state)
-            a3 += x[bounded(z, n)]
-            k += 4
-        while k < n:
-            state, z = splitmix64(state)
-            a0 += x[bounded(z, n)]
-            k += 1
         out[b] = (a0 + a1 + a2 + a3) / n
     return out
 

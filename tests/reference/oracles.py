@@ -6,7 +6,13 @@ documented contract, in Python integers and loops:
 * the random streams of ``evalwidgets/kernels/rng.py``: replicate ``b`` of a key has its own
   splitmix64 stream (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators";
   constants of Vigna's reference ``splitmix64.c``) started from ``hash(key, b)``;
-* an integer in ``[0, n)`` from 64 random bits by Lemire's multiply-shift on the high 32 bits;
+* an integer in ``[0, n)`` from 32 random bits by Lemire's multiply-shift, ``(h * n) >> 32``: from
+  the high 32 bits of a 64-bit draw, and for the paired draws also from its low 32 bits;
+* bootstrap draws (``fill_count_weights*``, ``bootstrap_mean_1d``): per stratum, units two at a time
+  from one 64-bit draw (high half, then low half), the last unit of an odd-sized stratum from the
+  high half of a fresh draw; the stream runs on across strata (:func:`draw_units_paired`);
+* the aggregate kernel (``evalwidgets/kernels/aggregate.py``) still takes one 64-bit draw per unit
+  (high half only; :func:`draw_units`);
 * a double in ``[0, 1)`` from the top 53 bits;
 * sign flips: one 64-bit draw gives the signs of 64 consecutive units (bit ``u % 64``).
 
@@ -23,8 +29,10 @@ __all__ = [
     "splitmix64",
     "stream_start",
     "bounded",
+    "bounded_low",
     "uniform01",
     "draw_units",
+    "draw_units_paired",
     "fill_count_weights",
     "fill_count_weights_simple",
     "fill_sign_weights",
@@ -64,13 +72,19 @@ def bounded(bits: int, n: int) -> int:
     return ((bits >> 32) * int(n)) >> 32
 
 
+def bounded_low(bits: int, n: int) -> int:
+    """Integer in ``[0, n)`` from the low 32 bits: ``(low32 * n) >> 32``."""
+    return ((bits & 0xFFFFFFFF) * int(n)) >> 32
+
+
 def uniform01(bits: int) -> float:
     """Double in ``[0, 1)`` from the top 53 bits."""
     return (bits >> 11) / 2.0 ** 53
 
 
 def draw_units(key: int, b: int, strata_ptr) -> list[int]:
-    """The units drawn in replicate ``b``: per stratum, as many draws (with replacement) as it has units."""
+    """One draw per unit (the aggregate kernel's scheme): the units drawn in replicate ``b``, per
+    stratum as many (with replacement) as it has units, each from the high half of its own draw."""
     state = stream_start(key, b)
     drawn = []
     for s in range(len(strata_ptr) - 1):
@@ -81,12 +95,34 @@ def draw_units(key: int, b: int, strata_ptr) -> list[int]:
     return drawn
 
 
+def draw_units_paired(key: int, b: int, strata_ptr) -> list[int]:
+    """Two units per draw (the bootstrap kernels' scheme): the units drawn in replicate ``b``.
+
+    Per stratum of ``n_s`` units, ``n_s`` draws with replacement: each 64-bit draw gives a unit from
+    its high 32 bits and then one from its low 32 bits; if ``n_s`` is odd the last unit is the high
+    half of one more draw (its low half is unused). The next stratum continues the same stream.
+    """
+    state = stream_start(key, b)
+    drawn = []
+    for s in range(len(strata_ptr) - 1):
+        first, n_s = int(strata_ptr[s]), int(strata_ptr[s + 1] - strata_ptr[s])
+        taken = 0
+        while taken < n_s:
+            state, bits = splitmix64(state)
+            drawn.append(first + bounded(bits, n_s))
+            taken += 1
+            if taken < n_s:
+                drawn.append(first + bounded_low(bits, n_s))
+                taken += 1
+    return drawn
+
+
 # -- weight kernels ---------------------------------------------------------------------------
 def fill_count_weights(nb, R, b_start, key, strata_ptr, unit_ptr, unit_row, unit_mult) -> np.ndarray:
     """(nb, R) bootstrap weights: row ``r`` gets ``unit_mult`` for every drawn unit that maps to it."""
     out = np.zeros((nb, R))
     for j in range(nb):
-        for u in draw_units(key, b_start + j, strata_ptr):
+        for u in draw_units_paired(key, b_start + j, strata_ptr):
             for k in range(int(unit_ptr[u]), int(unit_ptr[u + 1])):
                 out[j, int(unit_row[k])] += float(unit_mult[k])
     return out
@@ -96,7 +132,7 @@ def fill_count_weights_simple(nb, R, b_start, key, strata_ptr, unit_row) -> np.n
     """(nb, R) bootstrap counts when unit ``u`` is the single row ``unit_row[u]``."""
     out = np.zeros((nb, R))
     for j in range(nb):
-        for u in draw_units(key, b_start + j, strata_ptr):
+        for u in draw_units_paired(key, b_start + j, strata_ptr):
             out[j, int(unit_row[u])] += 1.0
     return out
 
@@ -143,8 +179,8 @@ def fill_exp_weights(nb, R, b_start, key, unit_ptr, unit_row, unit_mult) -> np.n
 
 # -- one-sample bootstrap ---------------------------------------------------------------------
 def bootstrap_indices_1d(n: int, B: int, key: int) -> list[list[int]]:
-    """The item indices drawn in each of ``B`` iid replicates of ``n`` items (one stratum)."""
-    return [draw_units(key, b, [0, n]) for b in range(B)]
+    """The item indices drawn in each of ``B`` iid replicates of ``n`` items (one stratum, paired draws)."""
+    return [draw_units_paired(key, b, [0, n]) for b in range(B)]
 
 
 def bootstrap_mean_1d(x, B: int, key: int) -> np.ndarray:
