@@ -10,7 +10,9 @@ hundred datapoints"; Agarwal et al. 2021, rliable):
   bootstrap replicate is identical);
 * continuous scores with n < 50 -> studentized bootstrap (bootstrap-t; Efron & Tibshirani 1993,
   ch. 12): the t interval and the percentile/BCa bootstrap both undercover skewed scores at such n
-  (e.g. ~88% for Beta(0.5, 4.5) scores at n = 10, against ~94% for bootstrap-t);
+  (e.g. ~88% for Beta(0.5, 4.5) scores at n = 10, against ~95% for bootstrap-t), unless more than
+  half of the items share one score value (heavily tied, e.g. means of a few 0/1 samples piled up
+  at 1.0), where se* is often ~0 and Student t covers better;
 * otherwise -> BCa bootstrap over items (stratified when asked).
 """
 from __future__ import annotations
@@ -170,7 +172,8 @@ def studentized_interval(mean, se, rep_mean, rep_se, level: float):
     return lo, hi
 
 
-def choose_method(*, binary: bool, n: int, mean: float, clustered: bool, nested: bool) -> str:
+def choose_method(*, binary: bool, n: int, mean: float, clustered: bool, nested: bool,
+                  tie_share: float = 0.0) -> str:
     """The ``auto`` rule (module docstring)."""
     at_edge = binary and (mean <= 0.0 or mean >= 1.0)
     if binary and not nested and (not clustered) and (n < 500 or at_edge):
@@ -178,7 +181,9 @@ def choose_method(*, binary: bool, n: int, mean: float, clustered: bool, nested:
     if clustered:
         return "wilson" if at_edge else "bca"
     if not binary and n < 50:
-        return "studentized"
+        # bootstrap-t needs a usable se* in most replicates; when most items share one value (e.g.
+        # means of a few 0/1 samples piled up at 1.0), se* is often ~0 and t* explodes: use t there
+        return "studentized" if tie_share <= 0.5 else "t"
     if binary and at_edge:
         return "wilson"
     return "bca"

@@ -94,8 +94,15 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
     with np.errstate(invalid="ignore", divide="ignore"):
         var = ((np.where(pres, mat.scores - mean, 0.0)) ** 2).sum(0) / (n - 1)
         se = np.sqrt(var / n)
+    def tie_share(m: int) -> float:
+        if mat.binary or n[m] >= 50 or n[m] == 0:
+            return 0.0
+        _, counts = np.unique(mat.scores[pres[:, m], m], return_counts=True)
+        return float(counts.max() / n[m])
+
     methods = [method if method != "auto" else
-               choose_method(binary=mat.binary, n=int(n[m]), mean=float(mean[m]), clustered=clustered, nested=nested)
+               choose_method(binary=mat.binary, n=int(n[m]), mean=float(mean[m]), clustered=clustered, nested=nested,
+                             tie_share=tie_share(m))
                for m in range(M)]
     warn_clt(int(n.min()), method)
 
