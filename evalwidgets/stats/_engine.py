@@ -76,7 +76,10 @@ def make_design(mat: ScoreMatrix, *, stratify: bool = False, cluster: bool = Tru
     if stratify and mat.strata is None:
         raise ValueError("stratify needs a 'task' role: ew.from_frame(df, ..., task='task').")
     # de-duplicate rows
-    if dedupe and mat.binary and N > 1:
+    M = mat.n_models
+    # merging identical rows only pays when rows repeat: guaranteed when 2**M < N (few models);
+    # with many models rows are nearly all distinct and the np.unique pass is wasted
+    if dedupe and mat.binary and N > 1 and (M < 20 and 2 ** M < 4 * N):
         key = np.where(mat.present, mat.scores, -np.inf)
         _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
         inv = inv.reshape(-1).astype(np.int64)
@@ -204,10 +207,16 @@ def jackknife_means(mat: ScoreMatrix, design: Design) -> np.ndarray:
     x = np.where(mat.present, mat.scores, 0.0)
     p = mat.present.astype(np.float64)
     U = design.n_units
-    su = np.zeros((U, mat.n_models))
-    pu = np.zeros((U, mat.n_models))
-    np.add.at(su, design.unit_of_item, x)
-    np.add.at(pu, design.unit_of_item, p)
+    if U == mat.n_items:  # one item per unit: unit sums are the item rows themselves
+        su = np.empty_like(x)
+        pu = np.empty_like(p)
+        su[design.unit_of_item] = x
+        pu[design.unit_of_item] = p
+    else:
+        su = np.zeros((U, mat.n_models))
+        pu = np.zeros((U, mat.n_models))
+        np.add.at(su, design.unit_of_item, x)
+        np.add.at(pu, design.unit_of_item, p)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (x.sum(0) - su) / (p.sum(0) - pu)
 

@@ -101,7 +101,9 @@ def bootstrap_interval(theta_hat, reps, method: str, level: float, jack=None):
     M = reps.shape[1]
     finite = np.isfinite(reps)
     nf = finite.sum(0)
-    S = np.sort(np.where(finite, reps, np.nan), axis=0)  # NaN sorts last: column m's values are S[:nf[m], m]
+    # NaN sorts last: column m's values are S[:nf[m], m]; sorting the transposed (contiguous) rows is
+    # several times faster than a strided axis-0 sort
+    S = np.sort(np.where(finite, reps, np.nan).T, axis=1).T
     cols = np.arange(M)
 
     def quantile(q):  # per-column linear-interpolation quantile (numpy's default), q: (M,)
