@@ -201,13 +201,22 @@ def replicate_ranks(values, higher_is_better):
             for m in range(M):
                 if v[m] != v[m]:
                     v[m] = np.inf
-        order = np.argsort(v, kind="mergesort")
-        r = 1
-        for p in range(M):
-            m = order[p]
-            if p > 0 and v[m] != v[order[p - 1]]:
-                r = p + 1
-            ranks[b, m] = r
+        if M <= 64:  # rank = 1 + #strictly better: O(M^2) without allocation beats a sort here
+            for m in range(M):
+                r = 1
+                vm = v[m]
+                for k in range(M):
+                    if v[k] < vm:
+                        r += 1
+                ranks[b, m] = r
+        else:
+            order = np.argsort(v, kind="mergesort")
+            r = 1
+            for p in range(M):
+                m = order[p]
+                if p > 0 and v[m] != v[order[p - 1]]:
+                    r = p + 1
+                ranks[b, m] = r
         n_first = 0
         for m in range(M):
             if ranks[b, m] == 1:

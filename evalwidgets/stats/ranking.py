@@ -134,10 +134,16 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
     ranks, p_best = replicate_ranks(np.ascontiguousarray(reps), True)
     point_rank = _competition_rank(mean)
     a2 = (1 - level) / 2
-    rank_low = np.quantile(ranks, a2, axis=0, method="lower").astype(np.int64)
-    rank_high = np.quantile(ranks, 1 - a2, axis=0, method="higher").astype(np.int64)
     flat = (np.arange(M)[None, :] * M + (ranks - 1)).ravel()
-    counts = np.bincount(flat, minlength=M * M).reshape(M, M) / ranks.shape[0]  # (model, rank)
+    hist = np.bincount(flat, minlength=M * M).reshape(M, M)  # (model, rank) replicate counts
+    counts = hist / ranks.shape[0]
+    # quantiles of each model's replicate ranks from its rank histogram (numpy's "lower"/"higher"
+    # order statistics at positions floor/ceil(q (B-1)))
+    cum = np.cumsum(hist, axis=1)
+    k_lo = int(np.floor(a2 * (B - 1)))
+    k_hi = int(np.ceil((1 - a2) * (B - 1)))
+    rank_low = (np.argmax(cum > k_lo, axis=1) + 1).astype(np.int64)
+    rank_high = (np.argmax(cum > k_hi, axis=1) + 1).astype(np.int64)
 
     tiers, tier_test = _tiers(mat, design, mean, B, seed, tier_alpha)
 
