@@ -182,8 +182,8 @@ def replicate_means(mat: ScoreMatrix, design: Design, n_resamples: int, seed: in
     """(B, M) replicate means of every model over its own drawn items (ratio of sums).
 
     Models without missing cells share one denominator column (the replicate's total weight), so
-    the product costs (M + 1 + #models with missing cells) columns. Binary scores are summed in
-    float32, which is exact for integer counts below 2**24.
+    the product costs (M + 1 + #models with missing cells) columns. Sums run in float32: exact for
+    binary scores and counts below 2**24; continuous scores are centred on each model's mean first.
     """
     M = mat.n_models
     if M == 1 and design.scheme == "iid" and bool(mat.present.all()) and design.rows.shape[0] == mat.n_items:
@@ -191,15 +191,26 @@ def replicate_means(mat: ScoreMatrix, design: Design, n_resamples: int, seed: in
 
         x = np.ascontiguousarray(mat.scores[:, 0], dtype=np.float64)
         return bootstrap_mean_1d(x, int(n_resamples), seed_key(seed))[:, None]
-    x = np.where(mat.present, mat.scores, 0.0)
     partial = np.flatnonzero(~mat.present.all(axis=0))
+    counts_exact = float(design.unit_mult.max(initial=1.0)) * mat.n_items < 2 ** 24
+    if mat.binary:
+        # 0/1 scores and integer counts: float32 sums are exact below 2**24
+        centre = np.zeros(M)
+        dtype = np.float32 if counts_exact else np.float64
+    else:
+        # continuous scores: sum deviations from each model's mean in float32 (twice the BLAS
+        # throughput); centring keeps the relative error of a replicate mean ~1e-7 of its spread,
+        # far below Monte Carlo error, and the counts stay exact integers
+        centre = np.nanmean(np.where(mat.present, mat.scores, np.nan), axis=0)
+        centre = np.where(np.isfinite(centre), centre, 0.0)
+        dtype = np.float32 if counts_exact else np.float64
+    x = np.where(mat.present, mat.scores - centre, 0.0)
     cols = np.hstack([x, np.ones((mat.n_items, 1)), mat.present[:, partial].astype(np.float64)])
-    exact32 = mat.binary and mat.n_items < 2 ** 24 and float(design.unit_mult.max(initial=1.0)) * mat.n_items < 2 ** 24
-    sums = replicate_sums(design, cols, n_resamples, seed, dtype=np.float32 if exact32 else np.float64)
+    sums = replicate_sums(design, cols, n_resamples, seed, dtype=dtype)
     den = np.repeat(sums[:, M:M + 1], M, axis=1)
     den[:, partial] = sums[:, M + 1:]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return sums[:, :M] / den
+        return centre + sums[:, :M] / den
 
 
 def jackknife_means(mat: ScoreMatrix, design: Design) -> np.ndarray:
