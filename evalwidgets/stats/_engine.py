@@ -150,7 +150,7 @@ def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, s
     simple = design.unit_row.shape[0] == design.n_units and bool(np.all(design.unit_mult == 1.0))
     out = np.empty((B, C), np.float64)
     block = _block_size(B, R)
-    W = np.empty((block, R), dtype if mode == "bootstrap" else np.float64)
+    W = np.empty((block, R), dtype)  # counts and +-1 signs are exact in float32
     out32 = np.empty((block, C), dtype)
     for b0 in range(0, B, block):
         nb = min(block, B - b0)
@@ -272,17 +272,28 @@ class PairReplicates:
             cols = np.hstack([(x[:, a] - x[:, b]) * both, both] if need_den else [(x[:, a] - x[:, b]) * both])
             self.layout = "pairs"
         else:
-            cols = np.zeros((mat.n_items, K * (M + 1)))
+            # float32 sums (twice the BLAS throughput): exact for binary scores and integer weights;
+            # continuous scores are centred on each model's mean c, and iter_pairs adds back
+            # (c_a - c_b) * den, so num stays sum w (x_a - x_b) to ~1e-7 relative precision
+            if mat.binary:
+                self.centre = np.zeros(M)
+            else:
+                c = np.nanmean(np.where(mat.present, mat.scores, np.nan), axis=0)
+                self.centre = np.where(np.isfinite(c), c, 0.0)
+            xc = np.where(mat.present, mat.scores - self.centre, 0.0)
+            cols = np.zeros((mat.n_items, K * (M + 1)), dtype=np.float32)
             for k in range(K):
                 sel = pat == k
-                cols[sel, k * (M + 1): k * (M + 1) + M] = x[sel]
+                cols[sel, k * (M + 1): k * (M + 1) + M] = xc[sel]
                 cols[sel, k * (M + 1) + M] = 1.0
             self.layout = "patterns"
             self.P = P
         if mode == "bayes":
             S = replicate_exp_sums(design, cols, n_resamples, seed, stream=stream)
         else:
-            S = replicate_sums(design, cols, n_resamples, seed, mode=mode, stream=stream)
+            exact = float(design.unit_mult.max(initial=1.0)) * mat.n_items < 2 ** 24
+            dtype = np.float32 if self.layout == "patterns" and exact else np.float64
+            S = replicate_sums(design, cols, n_resamples, seed, mode=mode, stream=stream, dtype=dtype)
         del cols
         if self.layout == "pairs":
             npairs = self.pairs.shape[0]
@@ -316,6 +327,7 @@ class PairReplicates:
             else:
                 num = np.einsum("bkp,kp->bp", self.Sx[:, :, a] - self.Sx[:, :, b], q)
             den = self.Sw @ q
+            num = num + (self.centre[a] - self.centre[b]) * den
             yield slice(c0, c0 + pr.shape[0]), num, den
 
 

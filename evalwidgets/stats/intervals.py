@@ -125,11 +125,16 @@ def bootstrap_interval(theta_hat, reps, method: str, level: float, jack=None):
             below = ((np.where(finite, reps < theta_hat, False).sum(0)
                       + 0.5 * np.where(finite, reps == theta_hat, False).sum(0)) / nf)
             if jack is not None:
-                jk = np.where(np.isfinite(jack), jack, np.nan)
-                d = np.nanmean(jk, axis=0) - jk
-                d = np.where(np.isfinite(d), d, 0.0)
-                den = 6.0 * np.sum(d * d, axis=0) ** 1.5
-                acc = np.where(den > 0, np.sum(d ** 3, axis=0) / den, np.nan)
+                jk = np.asarray(jack, dtype=np.float64)
+                if np.isfinite(jk).all():
+                    d = jk.mean(axis=0) - jk
+                else:
+                    jk = np.where(np.isfinite(jk), jk, np.nan)
+                    d = np.nanmean(jk, axis=0) - jk
+                    d = np.where(np.isfinite(d), d, 0.0)
+                d2 = d * d
+                den = 6.0 * d2.sum(axis=0) ** 1.5
+                acc = np.where(den > 0, (d2 * d).sum(axis=0) / den, np.nan)
             else:
                 acc = np.full(M, np.nan)
             spread = S[np.maximum(nf - 1, 0), cols] - S[0, cols]

@@ -256,6 +256,13 @@ class PairTester:
         mat = self.mat
         unit = self._design.unit_of_item
         U = self._design.n_units
+        if U == mat.n_items and bool(mat.present.all()):
+            # one item per unit, no missing cells: sum (x_a - x_b)^2 from the Gram matrix (cached)
+            if getattr(self, "_gram", None) is None:
+                self._gram = mat.scores.T @ mat.scores
+            G = self._gram
+            a, b = pairs[:, 0], pairs[:, 1]
+            return np.maximum(G[a, a] + G[b, b] - 2.0 * G[a, b], 0.0)
         x = np.where(mat.present, mat.scores, 0.0)
         out = np.empty(pairs.shape[0])
         for j, (a, b) in enumerate(pairs):
