@@ -94,8 +94,9 @@ def is_valid(method: str, kind: str, units: int, pmin: float | None) -> bool:
         return True
     if method in BINOMIAL:
         return kind == "binary"
-    if kind == "clustered" and method in ("clt", "t", "studentized"):
-        return False  # item-level standard errors ignore clustering (the leaderboard refuses studentized)
+    if kind == "clustered" and method in ("clt", "studentized"):
+        return False  # item-level standard errors ignore clustering (the leaderboard refuses studentized);
+        # with a cluster role "t" is the cluster-robust t interval (G - 1 degrees of freedom)
     if method == "studentized":  # bootstrap-t: second-order accurate, the small-n choice of auto
         return units >= 10 and (pmin is None or units * pmin >= 5)
     return units >= 30 and (pmin is None or units * pmin >= 10)

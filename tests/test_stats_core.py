@@ -434,6 +434,26 @@ def test_cluster_bootstrap_se_matches_cluster_robust_se():
     assert want > 1.5 * x.std() / np.sqrt(x.size)  # clustering matters in this scenario
 
 
+def test_cluster_t_interval_matches_statsmodels_cluster_robust_se():
+    """With a cluster role, method='t' is mean +- t_{G-1} * se_CR1, where se_CR1 is statsmodels'
+    cluster-robust SE of OLS on a constant (cov_type='cluster', default small-sample correction
+    G/(G-1) * (N-1)/(N-k) = G/(G-1) for k = 1); auto picks it below 30 clusters (Cameron & Miller 2015)."""
+    import statsmodels.api as sm
+    from scipy import stats as st
+
+    rng = np.random.default_rng(12)
+    G, m = 12, 4
+    g = np.repeat(np.arange(G), m)
+    x = rng.normal(size=G)[g] + 0.5 * rng.normal(size=G * m)
+    rf = frame(np.column_stack([x, x + 1.0]), cluster=g)
+    fit = sm.OLS(x, np.ones_like(x)).fit(cov_type="cluster", cov_kwds={"groups": g})
+    half = st.t.ppf(0.975, G - 1) * fit.bse[0]
+    for method in ("t", "auto"):
+        r = row(ew.leaderboard(rf, method=method, n_resamples=200, seed=0), "m0")
+        assert r["method"] == "t"
+        np.testing.assert_allclose([r["ci_low"], r["ci_high"]], [x.mean() - half, x.mean() + half], rtol=1e-10)
+
+
 def test_missing_cells_own_items_for_scores_shared_items_for_pairs():
     rng = np.random.default_rng(11)
     n = 50

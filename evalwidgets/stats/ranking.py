@@ -12,7 +12,8 @@ from . import _engine as eng
 from ._tests import mcnemar_exact_p, p_adjust
 from ._validate import check_level, check_resamples, check_rf, check_seed, check_stratify
 from .intervals import (BINOMIAL, BOOTSTRAP, Method, binomial_interval, bootstrap_interval, choose_method,
-                        clt_interval, studentized_interval, t_interval, validate_method, warn_clt)
+                        cluster_se, clt_interval, studentized_interval, t_interval, validate_method,
+                        warn_clt)
 from .results import Result, versions
 
 __all__ = ["leaderboard"]
@@ -29,7 +30,8 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
         Confidence level of every interval.
     method : {"auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized"}
         Interval for each model's mean score. ``auto`` picks per model (see
-        :mod:`evalwidgets.stats.intervals`); the chosen method is in the ``method`` column.
+        :mod:`evalwidgets.stats.intervals`); the chosen method is in the ``method`` column. With a
+        cluster role, ``t`` uses the cluster-robust standard error and G - 1 degrees of freedom.
     n_resamples : int
         Bootstrap replicates (B). Rank intervals and P(best) always come from these replicates.
     seed : int
@@ -100,9 +102,11 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
         _, counts = np.unique(mat.scores[pres[:, m], m], return_counts=True)
         return float(counts.max() / n[m])
 
+    if clustered:
+        cl_se, n_clusters = cluster_se(mat.scores, pres, mat.clusters)
     methods = [method if method != "auto" else
                choose_method(binary=mat.binary, n=int(n[m]), mean=float(mean[m]), clustered=clustered, nested=nested,
-                             tie_share=tie_share(m))
+                             tie_share=tie_share(m), n_clusters=int(n_clusters[m]) if clustered else 0)
                for m in range(M)]
     warn_clt(int(n.min()), method)
 
@@ -120,6 +124,8 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
             lo[idx], hi[idx] = binomial_interval(k, n[idx], meth, level)
         elif meth == "clt":
             lo[idx], hi[idx] = clt_interval(mean[idx], se[idx], level)
+        elif meth == "t" and clustered:  # cluster-robust se, G - 1 degrees of freedom
+            lo[idx], hi[idx] = t_interval(mean[idx], cl_se[idx], n_clusters[idx], level)
         elif meth == "t":
             lo[idx], hi[idx] = t_interval(mean[idx], se[idx], n[idx], level)
         elif meth == "studentized":
