@@ -5,10 +5,7 @@ import contextlib
 from typing import Any, Iterator
 
 _DEFAULTS: dict[str, Any] = {
-    "n_resamples": 10_000,
-    "ci": 0.95,
-    "seed": 0,
-    "max_html_rows": 60,
+    "max_html_rows": 60,  # rows shown by a Result's static HTML table
 }
 _CURRENT: dict[str, Any] = dict(_DEFAULTS)
 
