@@ -473,7 +473,11 @@ def from_frame(
         raise InsufficientDataError(
             f"{len(models)} model(s) in column {model!r} ({models[:3]}), at least {min_models} needed."
         )
-    per_model = data.group_by("model", maintain_order=True).agg(pl.col("item").n_unique().alias("n"))
+    if any(r in data.columns for r in _NESTED):  # several rows per (model, item): count distinct items
+        # (on 64-bit hashes of the ids: a hash table of strings costs ~60 bytes per row)
+        per_model = data.group_by("model", maintain_order=True).agg(pl.col("item").hash(seed=3).n_unique().alias("n"))
+    else:  # keys are unique after the duplicate check: one row per (model, item)
+        per_model = data.group_by("model", maintain_order=True).agg(pl.len().alias("n"))
     n_cells = len(models) * len(items)
     n_missing = n_cells - int(per_model["n"].sum())
     if n_missing:
