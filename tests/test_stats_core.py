@@ -454,6 +454,29 @@ def test_cluster_t_interval_matches_statsmodels_cluster_robust_se():
         np.testing.assert_allclose([r["ci_low"], r["ci_high"]], [x.mean() - half, x.mean() + half], rtol=1e-10)
 
 
+def test_wilson_cluster_is_wilson_at_the_effective_sample_size():
+    """Clustered 0/1 scores, few clusters: auto's ``wilson_cluster`` is Wilson's score interval at
+    n_eff = p(1-p) / se_CR1^2 (statsmodels cluster-robust SE of the mean) with the t_{G-1} quantile
+    in place of z (Korn & Graubard 1998); closed form written out here."""
+    import statsmodels.api as sm
+    from scipy import stats as st
+
+    rng = np.random.default_rng(13)
+    G, m = 15, 6
+    g = np.repeat(np.arange(G), m)
+    x = (rng.random(G)[g] * 0.6 + 0.3 > rng.random(G * m)).astype(float)
+    rf = frame(np.column_stack([x, 1 - x]), cluster=g)
+    r = row(ew.leaderboard(rf, n_resamples=200, seed=0), "m0")
+    assert r["method"] == "wilson_cluster"
+    p = x.mean()
+    se = sm.OLS(x, np.ones_like(x)).fit(cov_type="cluster", cov_kwds={"groups": g}).bse[0]
+    neff = min(x.size, p * (1 - p) / se ** 2)
+    z = st.t.ppf(0.975, G - 1)
+    centre = (p + z * z / (2 * neff)) / (1 + z * z / neff)
+    half = z * np.sqrt(p * (1 - p) / neff + z * z / (4 * neff ** 2)) / (1 + z * z / neff)
+    np.testing.assert_allclose([r["ci_low"], r["ci_high"]], [centre - half, centre + half], rtol=1e-10)
+
+
 def test_missing_cells_own_items_for_scores_shared_items_for_pairs():
     rng = np.random.default_rng(11)
     n = 50

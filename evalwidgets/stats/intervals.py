@@ -6,8 +6,10 @@ hundred datapoints"; Agarwal et al. 2021, rliable):
 
 * binary scores, one score per item, no clusters, and (n < 500 or p-hat at 0 or 1) -> Wilson
   (Jeffreys is available; Wilson is the default because it never collapses to a point);
-* a cluster role -> cluster bootstrap (BCa) with 30 or more clusters, else the cluster-robust t
-  interval with G - 1 degrees of freedom (Cameron & Miller 2015); Wilson on n items if p-hat is 0
+* a cluster role -> cluster bootstrap (BCa) with 30 or more clusters; below that, binary means get
+  ``wilson_cluster`` (Wilson with the effective sample size n_eff = p(1-p) / se_CR^2, capped at n,
+  and the t_{G-1} quantile instead of z: Korn & Graubard 1998) and other scores the cluster-robust t
+  interval with G - 1 degrees of freedom (Cameron & Miller 2015); ``wilson_cluster`` also at p-hat 0
   or 1, where every bootstrap replicate is identical;
 * continuous scores with n < 50 -> studentized bootstrap (bootstrap-t; Efron & Tibshirani 1993,
   ch. 12): the t interval and the percentile/BCa bootstrap both undercover skewed scores at such n
@@ -28,8 +30,10 @@ from ..errors import SmallSampleWarning
 __all__ = ["METHODS", "binomial_interval", "clt_interval", "t_interval", "bootstrap_interval",
            "studentized_interval", "choose_method", "interval"]
 
-Method = Literal["auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized"]
-METHODS = ("auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized")
+Method = Literal["auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized",
+                 "wilson_cluster"]
+METHODS = ("auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized",
+           "wilson_cluster")
 BINOMIAL = ("wilson", "jeffreys", "exact")
 BOOTSTRAP = ("percentile", "basic", "bca", "studentized")
 
@@ -96,6 +100,23 @@ def cluster_se(scores, present, clusters):
         g_eff = (ng > 0).sum(0)
         se = np.sqrt(g_eff / (g_eff - 1.0) * (r * r).sum(0)) / n
     return se, g_eff
+
+
+def wilson_cluster_interval(mean, se_cr, n, n_clusters, level: float):
+    """Design-effect Wilson interval for a clustered binary mean: Wilson's formula with the effective
+    sample size n_eff = min(n, p(1-p) / se_cr^2) and the t_{G-1} quantile in place of z (the
+    Korn & Graubard 1998 construction for survey proportions, with Wilson's score interval)."""
+    from scipy.stats import t as student_t
+
+    p = np.asarray(mean, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        neff = np.where((se_cr > 0) & (p > 0) & (p < 1), np.minimum(n, p * (1 - p) / se_cr ** 2), n)
+    z = student_t.ppf(0.5 + level / 2.0, np.maximum(np.asarray(n_clusters) - 1, 1))
+    den = 1.0 + z * z / neff
+    centre = (p + z * z / (2 * neff)) / den
+    half = z * np.sqrt(p * (1 - p) / neff + z * z / (4 * neff * neff)) / den
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def t_interval(mean, se, n, level: float):
@@ -207,10 +228,12 @@ def choose_method(*, binary: bool, n: int, mean: float, clustered: bool, nested:
     if binary and not nested and (not clustered) and (n < 500 or at_edge):
         return "wilson"
     if clustered:
-        if at_edge:
-            return "wilson"
-        # the cluster bootstrap undercovers with few clusters (~90% at 10); the cluster-robust t
-        # interval with G - 1 degrees of freedom is the standard small-G choice (Cameron & Miller 2015)
+        # the cluster bootstrap undercovers with few clusters (~90% at 10). Below 30 clusters: binary
+        # means get the design-effect Wilson interval (effective n from the cluster-robust variance,
+        # t_{G-1} quantile; Korn & Graubard 1998), others the cluster-robust t with G - 1 df
+        # (Cameron & Miller 2015)
+        if binary and (n_clusters < 30 or at_edge):
+            return "wilson_cluster"
         return "t" if n_clusters < 30 else "bca"
     if not binary and n < 50:
         # bootstrap-t needs a usable se* in most replicates; when most items share one value (e.g.

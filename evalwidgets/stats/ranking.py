@@ -13,7 +13,7 @@ from ._tests import mcnemar_exact_p, p_adjust
 from ._validate import check_level, check_resamples, check_rf, check_seed, check_stratify
 from .intervals import (BINOMIAL, BOOTSTRAP, Method, binomial_interval, bootstrap_interval, choose_method,
                         cluster_se, clt_interval, studentized_interval, t_interval, validate_method,
-                        warn_clt)
+                        warn_clt, wilson_cluster_interval)
 from .results import Result, versions
 
 __all__ = ["leaderboard"]
@@ -28,7 +28,8 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
     rf : ResultFrame
     ci : float
         Confidence level of every interval.
-    method : {"auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized"}
+    method : {"auto", "wilson", "jeffreys", "exact", "clt", "t", "percentile", "basic", "bca", "studentized", \
+"wilson_cluster"}
         Interval for each model's mean score. ``auto`` picks per model (see
         :mod:`evalwidgets.stats.intervals`); the chosen method is in the ``method`` column. With a
         cluster role, ``t`` uses the cluster-robust standard error and G - 1 degrees of freedom.
@@ -84,6 +85,9 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
     clustered = mat.clusters is not None
     nested = bool((mat.n_nested[mat.present] > 1).any())
     validate_method(method, binary_ok=mat.binary and not clustered, n_resamples=B)
+    if method == "wilson_cluster" and not (mat.binary and clustered):
+        raise ValueError("method='wilson_cluster' needs binary (0/1) scores and a cluster role. "
+                         "Fix: method='auto', or 'wilson' for unclustered binary scores.")
     if method == "studentized" and clustered:
         raise ValueError("method='studentized' uses item-level standard errors, which ignore the cluster role. "
                          "Fix: method='auto' or method='bca' (cluster bootstrap).")
@@ -124,6 +128,8 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
             lo[idx], hi[idx] = binomial_interval(k, n[idx], meth, level)
         elif meth == "clt":
             lo[idx], hi[idx] = clt_interval(mean[idx], se[idx], level)
+        elif meth == "wilson_cluster":
+            lo[idx], hi[idx] = wilson_cluster_interval(mean[idx], cl_se[idx], n[idx], n_clusters[idx], level)
         elif meth == "t" and clustered:  # cluster-robust se, G - 1 degrees of freedom
             lo[idx], hi[idx] = t_interval(mean[idx], cl_se[idx], n_clusters[idx], level)
         elif meth == "t":
