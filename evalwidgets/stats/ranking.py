@@ -32,7 +32,8 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
 "wilson_cluster"}
         Interval for each model's mean score. ``auto`` picks per model (see
         :mod:`evalwidgets.stats.intervals`); the chosen method is in the ``method`` column. With a
-        cluster role, ``t`` uses the cluster-robust standard error and G - 1 degrees of freedom.
+        cluster role, ``t`` uses the cluster-robust standard error and G - 1 degrees of freedom, and
+        ``clt`` the cluster-robust standard error.
     n_resamples : int
         Bootstrap replicates (B). Rank intervals and P(best) always come from these replicates.
     seed : int
@@ -126,8 +127,8 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
         if meth in BINOMIAL:
             k = np.rint(x.sum(0)[idx])
             lo[idx], hi[idx] = binomial_interval(k, n[idx], meth, level)
-        elif meth == "clt":
-            lo[idx], hi[idx] = clt_interval(mean[idx], se[idx], level)
+        elif meth == "clt":  # with a cluster role: the cluster-robust standard error
+            lo[idx], hi[idx] = clt_interval(mean[idx], (cl_se if clustered else se)[idx], level)
         elif meth == "wilson_cluster":
             lo[idx], hi[idx] = wilson_cluster_interval(mean[idx], cl_se[idx], n[idx], n_clusters[idx], level)
         elif meth == "t" and clustered:  # cluster-robust se, G - 1 degrees of freedom
