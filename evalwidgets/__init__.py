@@ -25,6 +25,7 @@ _LAZY: dict[str, str] = {
     "read": "io:read",
     "leaderboard": "stats.ranking:leaderboard",
     "compare": "stats.compare:compare",
+    "rank_stability": "stats.stability:rank_stability",
     "significance": "stats.compare:significance",
     "aggregate": "stats.aggregate:aggregate",
     "power": "stats.power:power",
@@ -69,4 +70,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from .stats.intervals import interval
     from .stats.power import power
     from .stats.ranking import leaderboard
+    from .stats.stability import rank_stability
     from .stats.results import Result

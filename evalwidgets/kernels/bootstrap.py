@@ -231,3 +231,64 @@ def replicate_ranks(values, higher_is_better):
             acc += best[b, m]
         p_best[m] = acc / B
     return ranks, p_best
+
+
+@njit(cache=True)
+def rank_histogram(values, higher_is_better):
+    """(M, M) share of replicates in which model m holds rank r+1, ties split evenly over the tied
+    positions (so every row and every column sums to 1). values: (B, M), NaN ranks last."""
+    B, M = values.shape
+    hist = np.zeros((M, M), np.float64)
+    v = np.empty(M, np.float64)
+    for b in range(B):
+        for m in range(M):
+            x = values[b, m]
+            if x != x:
+                v[m] = np.inf
+            else:
+                v[m] = -x if higher_is_better else x
+        for m in range(M):
+            better = 0
+            tied = 0
+            for k in range(M):
+                if v[k] < v[m]:
+                    better += 1
+                elif v[k] == v[m]:
+                    tied += 1
+            w = 1.0 / tied
+            for r in range(better, better + tied):
+                hist[m, r] += w
+    for m in range(M):
+        for r in range(M):
+            hist[m, r] /= B
+    return hist
+
+
+@njit(parallel=True, cache=True)
+def kendall_tau_b(reference, values):
+    """Kendall tau-b between ``reference`` (M,) and each row of ``values`` (B, M); NaN where a side
+    is constant."""
+    B, M = values.shape
+    out = np.empty(B, np.float64)
+    for b in prange(B):
+        conc = 0.0
+        disc = 0.0
+        tie_x = 0.0
+        tie_y = 0.0
+        for i in range(M):
+            for j in range(i + 1, M):
+                dx = reference[i] - reference[j]
+                dy = values[b, i] - values[b, j]
+                if dx == 0 and dy == 0:
+                    continue
+                if dx == 0:
+                    tie_x += 1.0
+                elif dy == 0:
+                    tie_y += 1.0
+                elif (dx > 0) == (dy > 0):
+                    conc += 1.0
+                else:
+                    disc += 1.0
+        den = np.sqrt((conc + disc + tie_x) * (conc + disc + tie_y))
+        out[b] = (conc - disc) / den if den > 0 else np.nan
+    return out

@@ -56,7 +56,8 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
         permutation otherwise) with Holm correction over the comparisons with the leader; tier 2
         repeats this among the models that are significantly worse than the leader, with the best
         of them as the new leader, and so on.
-        ``.rank_probs`` has ``model, rank, probability``.
+        ``.rank_probs`` has ``model, rank, probability`` (ties within a replicate split evenly over
+        the tied positions, so each model's and each rank's probabilities sum to 1).
 
     Examples
     --------
@@ -148,8 +149,10 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
     point_rank = _competition_rank(mean)
     a2 = (1 - level) / 2
     flat = (np.arange(M)[None, :] * M + (ranks - 1)).ravel()
-    hist = np.bincount(flat, minlength=M * M).reshape(M, M)  # (model, rank) replicate counts
-    counts = hist / ranks.shape[0]
+    hist = np.bincount(flat, minlength=M * M).reshape(M, M)  # (model, competition rank) counts
+    from ..kernels.bootstrap import rank_histogram
+
+    counts = rank_histogram(np.ascontiguousarray(reps), True)  # ties split: rows and columns sum to 1
     # quantiles of each model's replicate ranks from its rank histogram (numpy's "lower"/"higher"
     # order statistics at positions floor/ceil(q (B-1)))
     cum = np.cumsum(hist, axis=1)

@@ -1,0 +1,89 @@
+"""rank_stability (issue 3, first part): checked against scipy and closed forms."""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats
+
+import evalwidgets as ew
+from evalwidgets.kernels.bootstrap import kendall_tau_b, rank_histogram
+
+
+def _frame(X):
+    N, M = X.shape
+    return ew.from_frame(pl.DataFrame({"model": np.repeat([f"m{j}" for j in range(M)], N),
+                                       "item": np.tile(np.arange(N), M), "score": X.T.ravel()}))
+
+
+def test_kendall_tau_b_matches_scipy_with_ties():
+    rng = np.random.default_rng(0)
+    ref = rng.integers(0, 5, 12).astype(float)
+    vals = rng.integers(0, 4, (30, 12)).astype(float)
+    got = kendall_tau_b(ref, vals)
+    want = [stats.kendalltau(ref, v, variant="b").statistic for v in vals]  # scipy's tau-b
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_rank_histogram_splits_ties_and_is_doubly_stochastic():
+    vals = np.array([[3.0, 3.0, 1.0], [2.0, 1.0, np.nan]])
+    h = rank_histogram(vals, True)
+    # replicate 1: m0, m1 tied for ranks 1-2 (1/2 each), m2 third; replicate 2: m0, m1, then NaN m2
+    want = np.array([[0.5 * 0.5 + 0.5, 0.5 * 0.5, 0], [0.5 * 0.5, 0.5 * 0.5 + 0.5, 0], [0, 0, 1.0]])
+    np.testing.assert_allclose(h, want)
+
+
+def test_tables_agree_with_the_leaderboard_and_sum_to_one():
+    rf = ew.datasets.simulate_binary(n_models=6, n_items=300, seed=2)
+    rs = ew.rank_stability(rf, n_resamples=2000, seed=5)
+    lb = ew.leaderboard(rf, n_resamples=2000, seed=5)
+    a = rs.table.sort("model")
+    b = lb.table.sort("model")
+    for col in ("rank", "rank_low", "rank_high", "p_best"):
+        np.testing.assert_allclose(a[col].to_numpy(), b[col].to_numpy())  # same draws, same seed
+    probs = rs.rank_probs
+    np.testing.assert_allclose(probs.group_by("model").agg(pl.col("probability").sum())["probability"], 1.0)
+    np.testing.assert_allclose(probs.group_by("rank").agg(pl.col("probability").sum())["probability"], 1.0)
+    # p_top3 and expected_rank from the leaderboard's replicate means, computed independently here
+    reps = lb.replicates
+    ranks = 1 + (reps[:, None, :] > reps[:, :, None]).sum(2)  # competition ranks, 1 = best
+    models = rf.matrix().models
+    order = [models.index(m) for m in a["model"]]
+    np.testing.assert_allclose(a["p_top3"].to_numpy(), (ranks <= 3).mean(0)[order])
+    np.testing.assert_allclose(a["expected_rank"].to_numpy(), ranks.mean(0)[order])
+    pw = rs.pairwise.row(0, named=True)
+    ia, ib = models.index(pw["model_a"]), models.index(pw["model_b"])
+    want = (reps[:, ia] > reps[:, ib]).mean() + 0.5 * (reps[:, ia] == reps[:, ib]).mean()
+    assert pw["p_a_beats_b"] == pytest.approx(want, abs=1e-12)
+    assert rs.pairwise.height == 6 * 5 // 2
+
+
+def test_identical_models_tie_and_a_dominant_model_is_always_best():
+    rng = np.random.default_rng(3)
+    base = (rng.random(200) < 0.5).astype(float)
+    X = np.column_stack([base, base, (rng.random(200) < 0.95).astype(float)])
+    rs = ew.rank_stability(_frame(X), n_resamples=1000, seed=0)
+    pw = {(r["model_a"], r["model_b"]): r["p_a_beats_b"] for r in rs.pairwise.iter_rows(named=True)}
+    key = ("m0", "m1") if ("m0", "m1") in pw else ("m1", "m0")
+    assert pw[key] == 0.5  # identical replicate means in every replicate: ties count half
+    t = {r["model"]: r for r in rs.table.iter_rows(named=True)}
+    assert t["m2"]["p_best"] == 1.0 and t["m2"]["rank_low"] == t["m2"]["rank_high"] == 1
+    assert t["m0"]["rank_low"] <= t["m1"]["rank_high"] and t["m1"]["rank_low"] <= t["m0"]["rank_high"]
+
+
+def test_subsample_curve_closed_forms():
+    rf = ew.datasets.simulate_binary(n_models=5, n_items=120, seed=6)
+    rs = ew.rank_stability(rf, n_resamples=200, subsample=[20, 120], n_subsamples=100)
+    sub = {r["n_items"]: r for r in rs.subsample.iter_rows(named=True)}
+    # a subset of all 120 items (without replacement) is the full data: identical ranking
+    assert sub[120]["kendall_tau"] == 1.0 and sub[120]["top1_agreement"] == 1.0
+    assert sub[20]["kendall_tau"] < 1.0
+    with pytest.raises(ValueError, match="subsample sizes must be between 1 and the number of items"):
+        ew.rank_stability(rf, n_resamples=10, subsample=[500])
+
+
+def test_same_seed_same_numbers():
+    rf = ew.datasets.simulate_continuous(n_models=4, n_items=80, seed=1)
+    a = ew.rank_stability(rf, n_resamples=300, seed=9, subsample=[40])
+    b = ew.rank_stability(rf, n_resamples=300, seed=9, subsample=[40])
+    assert a.table.equals(b.table) and a.subsample.equals(b.subsample) and a.stability.equals(b.stability)
