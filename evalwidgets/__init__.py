@@ -26,6 +26,8 @@ _LAZY: dict[str, str] = {
     "leaderboard": "stats.ranking:leaderboard",
     "compare": "stats.compare:compare",
     "rank_stability": "stats.stability:rank_stability",
+    "aggregate_ranks": "stats.consensus:aggregate_ranks",
+    "rank_perturbation": "stats.consensus:rank_perturbation",
     "significance": "stats.compare:significance",
     "aggregate": "stats.aggregate:aggregate",
     "power": "stats.power:power",
@@ -70,5 +72,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .stats.intervals import interval
     from .stats.power import power
     from .stats.ranking import leaderboard
+    from .stats.consensus import aggregate_ranks, rank_perturbation
     from .stats.stability import rank_stability
     from .stats.results import Result
