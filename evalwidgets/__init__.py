@@ -23,6 +23,10 @@ _LAZY: dict[str, str] = {
     "ResultFrame": "frame:ResultFrame",
     "from_frame": "frame:from_frame",
     "read": "io:read",
+    "battles": "battleframe:battles",
+    "BattleFrame": "battleframe:BattleFrame",
+    "bradley_terry": "stats.battles:bradley_terry",
+    "win_matrix": "stats.battles:win_matrix",
     "leaderboard": "stats.ranking:leaderboard",
     "compare": "stats.compare:compare",
     "rank_stability": "stats.stability:rank_stability",
@@ -65,7 +69,9 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from . import datasets, errors
     from ._options import get_option, options
+    from .battleframe import BattleFrame, battles
     from .frame import ResultFrame, from_frame
+    from .stats.battles import bradley_terry, win_matrix
     from .io import read
     from .stats.aggregate import aggregate
     from .stats.compare import compare, significance
