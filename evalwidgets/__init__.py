@@ -27,6 +27,8 @@ _LAZY: dict[str, str] = {
     "BattleFrame": "battleframe:BattleFrame",
     "bradley_terry": "stats.battles:bradley_terry",
     "win_matrix": "stats.battles:win_matrix",
+    "elo": "stats.battles:elo",
+    "transitivity": "stats.battles:transitivity",
     "leaderboard": "stats.ranking:leaderboard",
     "compare": "stats.compare:compare",
     "rank_stability": "stats.stability:rank_stability",
@@ -71,7 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._options import get_option, options
     from .battleframe import BattleFrame, battles
     from .frame import ResultFrame, from_frame
-    from .stats.battles import bradley_terry, win_matrix
+    from .stats.battles import bradley_terry, elo, transitivity, win_matrix
     from .io import read
     from .stats.aggregate import aggregate
     from .stats.compare import compare, significance

@@ -109,3 +109,30 @@ def test_anchor_seed_and_pairwise():
     pw = r1.pairwise.row(0, named=True)
     ra, rb = t[pw["model_a"]]["rating"], t[pw["model_b"]]["rating"]
     assert pw["p_a_beats_b"] == pytest.approx(1 / (1 + 10 ** (-(ra - rb) / 400)))  # Elo scale: 400 per decade
+
+
+def test_elo_kernel_matches_oracle_and_transitivity_counts_cycles():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from reference import oracles
+
+    from evalwidgets.kernels.elo import elo_permutations
+    from evalwidgets.stats._engine import seed_key
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 4, 40)
+    b = (a + rng.integers(1, 4, 40)) % 4
+    o = rng.choice([0.0, 0.5, 1.0], 40)
+    key = seed_key(3)
+    got = elo_permutations(a, b, o, 4, 4.0, 400.0, 10.0, 1000.0, 5, key)
+    want = oracles.elo_permutations(a, b, o, 4, 4.0, 400.0, 10.0, 1000.0, 5, int(key))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    # a rock-paper-scissors tournament plus a model that loses to everyone: 1 circular triad of 4
+    df = pl.DataFrame({"model_a": ["r", "p", "s", "r", "p", "s"], "model_b": ["s", "r", "p", "w", "w", "w"],
+                       "winner": ["model_a"] * 6})
+    t = ew.transitivity(ew.battles(df))
+    assert t.table.row(0, named=True) == {"n_models": 4, "n_triads": 4, "circular_triads": 1,
+                                          "share_intransitive": 0.25, "consistence": 0.5}  # d_max(4) = 2
+    assert ew.elo(ew.battles(df), n_permutations=20).table["model"][-1] == "w"

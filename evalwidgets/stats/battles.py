@@ -18,7 +18,7 @@ import polars as pl
 from ._validate import check_level, check_resamples, check_seed
 from .results import Result, versions
 
-__all__ = ["bradley_terry", "win_matrix", "fit_bt"]
+__all__ = ["bradley_terry", "win_matrix", "fit_bt", "elo", "transitivity"]
 
 _ELO = 400.0 / math.log(10.0)
 
@@ -234,3 +234,95 @@ def win_matrix(bf, *, ci: float = 0.95) -> Result:
                           "ties": np.rint(t).astype(np.int64), "losses": np.rint(n - w - t).astype(np.int64),
                           "win_rate": rate, "ci_low": lo, "ci_high": hi})
     return Result("win_matrix", table, {"analysis": "win_matrix", "level": level, "versions": versions()})
+
+
+def elo(bf, *, k: float = 4.0, n_permutations: int = 1_000, seed: int = 0, scale: float = 400.0,
+        base: float = 10.0, init: float = 1000.0, ci: float = 0.95) -> Result:
+    """Online Elo averaged over random battle orderings, with its spread (Boubdir et al. 2023,
+    "Elo Uncovered": a single pass depends on the order of the battles).
+
+    ``.table``: ``model, rating, sd, ci_low, ci_high, rank, rank_low, rank_high`` where ``rating`` is
+    the mean final rating over ``n_permutations`` orderings and the interval / rank interval are the
+    ``ci`` quantiles over orderings (order sensitivity, not sampling error: use
+    :func:`bradley_terry` for that).
+
+    Examples
+    --------
+    >>> import polars as pl, evalwidgets as ew
+    >>> df = pl.DataFrame({"model_a": ["x", "y"] * 50, "model_b": ["y", "x"] * 50, "winner": ["model_a"] * 100})
+    >>> ew.elo(ew.battles(df), n_permutations=50).table["model"].to_list()
+    ['x', 'y']
+    """
+    from ..kernels.elo import elo_permutations
+    from ._engine import seed_key
+
+    level = check_level(ci)
+    P = check_resamples(n_permutations, "n_permutations")
+    seed = check_seed(seed)
+    if not (k > 0 and scale > 0 and base > 1):
+        raise ValueError(f"k={k}, scale={scale}, base={base}: need k > 0, scale > 0 and base > 1.")
+    models = bf.models
+    idx = {m: i for i, m in enumerate(models)}
+    a = np.array([idx[m] for m in bf.data["model_a"]], dtype=np.int64)
+    b = np.array([idx[m] for m in bf.data["model_b"]], dtype=np.int64)
+    o = bf.data["outcome"].to_numpy().astype(np.float64)
+    R = elo_permutations(a, b, o, len(models), float(k), float(scale), float(base), float(init), P, seed_key(seed))
+    a2 = (1 - level) / 2
+    mean = R.mean(0)
+    ranks = (R[:, None, :] > R[:, :, None]).sum(2) + 1
+    table = pl.DataFrame({
+        "model": models, "rating": mean, "sd": R.std(0, ddof=1) if P > 1 else np.zeros(len(models)),
+        "ci_low": np.quantile(R, a2, axis=0), "ci_high": np.quantile(R, 1 - a2, axis=0),
+        "rank": (mean[None, :] > mean[:, None]).sum(1) + 1,
+        "rank_low": np.quantile(ranks, a2, axis=0, method="lower").astype(np.int64),
+        "rank_high": np.quantile(ranks, 1 - a2, axis=0, method="higher").astype(np.int64),
+    }).sort(["rank", "model"])
+    spec = {"analysis": "elo", "k": k, "scale": scale, "base": base, "init": init, "n_permutations": P,
+            "seed": seed, "level": level, "versions": versions(),
+            "description": f"Online Elo (K={k}) over {P:,} random orderings of {bf.spec['n_battles']:,} battles."}
+    return Result("elo", table, spec, {"replicates": R})
+
+
+def transitivity(bf) -> Result:
+    """Circular triads of the majority relation (a beats b when its win rate over b exceeds 1/2).
+
+    ``.table`` (one row): ``n_models, n_triads, circular_triads, share_intransitive, consistence``
+    over triples whose three pairs met and were decided (no 1/2 win rate); ``consistence`` is
+    Kendall & Babington Smith's zeta = 1 - d / d_max for complete tournaments (NaN otherwise).
+    ``.triads`` lists the circular triads (``model_a`` beats ``model_b`` beats ``model_c`` beats
+    ``model_a``).
+
+    Examples
+    --------
+    >>> import polars as pl, evalwidgets as ew
+    >>> df = pl.DataFrame({"model_a": ["x", "y", "z"], "model_b": ["y", "z", "x"], "winner": ["model_a"] * 3})
+    >>> ew.transitivity(ew.battles(df)).table["circular_triads"].item()
+    1
+    """
+    import itertools
+
+    wm = win_matrix(bf).table
+    models = bf.models
+    M = len(models)
+    idx = {m: i for i, m in enumerate(models)}
+    rate = np.full((M, M), np.nan)
+    for r in wm.iter_rows(named=True):
+        rate[idx[r["model_a"]], idx[r["model_b"]]] = r["win_rate"]
+    beats = rate > 0.5
+    decided = np.isfinite(rate) & (rate != 0.5)
+    n_tri = 0
+    circ = []
+    for i, j, l in itertools.combinations(range(M), 3):
+        if not (decided[i, j] and decided[j, l] and decided[i, l]):
+            continue
+        n_tri += 1
+        for x, y, z in ((i, j, l), (i, l, j)):
+            if beats[x, y] and beats[y, z] and beats[z, x]:
+                circ.append((models[x], models[y], models[z]))
+    complete = bool(decided[~np.eye(M, dtype=bool)].all())
+    d_max = (M ** 3 - M) / 24 if M % 2 else (M ** 3 - 4 * M) / 24
+    table = pl.DataFrame({"n_models": [M], "n_triads": [n_tri], "circular_triads": [len(circ)],
+                          "share_intransitive": [len(circ) / n_tri if n_tri else float("nan")],
+                          "consistence": [1 - len(circ) / d_max if complete and d_max > 0 else float("nan")]})
+    triads = pl.DataFrame(circ, schema=["model_a", "model_b", "model_c"], orient="row")
+    return Result("transitivity", table, {"analysis": "transitivity", "versions": versions()}, {"triads": triads})

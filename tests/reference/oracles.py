@@ -215,3 +215,23 @@ def replicate_ranks(values, higher_is_better: bool) -> tuple[np.ndarray, np.ndar
         for m in winners:
             p_best[m] += 1.0 / len(winners)
     return ranks, p_best / B
+
+
+def elo_permutations(a, b, outcome, n_models, k, scale, base, init, n_perm, key) -> np.ndarray:
+    """Online Elo over ``n_perm`` Fisher-Yates orderings, one splitmix64 stream per ordering."""
+    out = np.empty((n_perm, n_models))
+    for p in range(n_perm):
+        order = list(range(len(a)))
+        state = stream_start(key, p)
+        for i in range(len(a) - 1, 0, -1):
+            state, bits = splitmix64(state)
+            j = bounded(bits, i + 1)
+            order[i], order[j] = order[j], order[i]
+        r = [float(init)] * n_models
+        for i in order:
+            ea = 1.0 / (1.0 + base ** ((r[b[i]] - r[a[i]]) / scale))
+            d = k * (outcome[i] - ea)
+            r[a[i]] += d
+            r[b[i]] -= d
+        out[p] = r
+    return out
