@@ -136,3 +136,26 @@ def test_elo_kernel_matches_oracle_and_transitivity_counts_cycles():
     assert t.table.row(0, named=True) == {"n_models": 4, "n_triads": 4, "circular_triads": 1,
                                           "share_intransitive": 0.25, "consistence": 0.5}  # d_max(4) = 2
     assert ew.elo(ew.battles(df), n_permutations=20).table["model"][-1] == "w"
+
+
+def test_ties_double_is_the_arena_likelihood():
+    """ties='double' maximises sum over battles of log P(outcome) with a tie entered as one win each
+    way (the Chatbot Arena notebook's duplicated tie rows); checked with scipy.optimize."""
+    bf = ew.battles(_simulate(np.array([0.0, 0.5, -0.5, 0.2]), 2000, seed=7, tie=0.3))
+    r = ew.bradley_terry(bf, n_resamples=10, scale="logit", ties="double")
+    idx = {m: i for i, m in enumerate(bf.models)}
+    a = np.array([idx[m] for m in bf.data["model_a"]])
+    b = np.array([idx[m] for m in bf.data["model_b"]])
+    o = bf.data["outcome"].to_numpy()
+    wa = np.where(o == 0.5, 1.0, o)
+    wb = np.where(o == 0.5, 1.0, 1 - o)
+
+    def nll(t):
+        d = t[a] - t[b]
+        return -np.sum(wa * -np.logaddexp(0, -d) + wb * -np.logaddexp(0, d))
+
+    res = optimize.minimize(nll, np.zeros(len(idx)), method="BFGS", options={"gtol": 1e-10})
+    want = (res.x - res.x.mean())[np.argsort(bf.models)]
+    np.testing.assert_allclose(r.table.sort("model")["rating"].to_numpy(), want, atol=1e-6)
+    half = ew.bradley_terry(bf, n_resamples=10, scale="logit").table.sort("model")["rating"].to_numpy()
+    assert np.max(np.abs(half - want)) > 1e-3  # the two tie rules are different likelihoods

@@ -37,11 +37,15 @@ def _cells(bf):
     return ca, rest, (uniq % 3) / 2.0, counts.astype(np.float64), inv.reshape(-1)
 
 
-def _wins(M, ca, cb, co, counts):
-    """W[a, b] = wins of a over b with ties as half wins for each side."""
+def _wins(M, ca, cb, co, counts, tie_weight: float = 0.5):
+    """W[a, b] = wins of a over b; a tie adds ``tie_weight`` to both sides (0.5: half a win each,
+    1.0: one win each way, the Chatbot Arena notebook's duplicated tie rows)."""
     W = np.zeros((M, M))
-    np.add.at(W, (ca, cb), counts * co)
-    np.add.at(W, (cb, ca), counts * (1.0 - co))
+    tie = co == 0.5
+    wa = np.where(tie, tie_weight, co)
+    wb = np.where(tie, tie_weight, 1.0 - co)
+    np.add.at(W, (ca, cb), counts * wa)
+    np.add.at(W, (cb, ca), counts * wb)
     return W
 
 
@@ -94,7 +98,7 @@ def _scale(theta, models, scale, anchor):
 
 
 def bradley_terry(bf, *, n_resamples: int = 1_000, seed: int = 0, scale: Literal["elo", "logit"] = "elo",
-                  anchor=None, ties: Literal["half"] = "half", ci: float = 0.95) -> Result:
+                  anchor=None, ties: Literal["half", "double"] = "half", ci: float = 0.95) -> Result:
     """Bradley-Terry ratings with bootstrap intervals and rank intervals.
 
     Parameters
@@ -103,7 +107,8 @@ def bradley_terry(bf, *, n_resamples: int = 1_000, seed: int = 0, scale: Literal
     n_resamples, seed : bootstrap replicates (battles, or items when ``bf`` has an ``item`` role).
     scale : "elo" (1000 + 400 log10-odds, mean 1000) or "logit" (mean 0).
     anchor : model name (pinned to 1000 / 0) or (model, value).
-    ties : "half" - a tie is half a win for each side.
+    ties : "half" - a tie is half a win for each side; "double" - one win each way, the Chatbot
+        Arena notebook's rule (its duplicated tie rows give ties twice the weight of a decided battle).
 
     Returns
     -------
@@ -126,8 +131,10 @@ def bradley_terry(bf, *, n_resamples: int = 1_000, seed: int = 0, scale: Literal
     if not isinstance(bf, BattleFrame):
         raise TypeError(f"bradley_terry() takes a BattleFrame, got {type(bf).__name__}. "
                         "Fix: bf = ew.battles(df, model_a=..., model_b=..., winner=...).")
-    if ties != "half":
-        raise ValueError(f"ties={ties!r}: only 'half' (a tie is half a win for each side) is supported.")
+    if ties not in ("half", "double"):
+        raise ValueError(f"ties={ties!r}: use 'half' (half a win for each side) or 'double' (one win each way, "
+                         "as the Chatbot Arena notebook).")
+    tw = 0.5 if ties == "half" else 1.0
     if scale not in ("elo", "logit"):
         raise ValueError(f"scale={scale!r}: use 'elo' or 'logit'.")
     if anchor is not None:
@@ -142,7 +149,7 @@ def bradley_terry(bf, *, n_resamples: int = 1_000, seed: int = 0, scale: Literal
     models = bf.models
     M = len(models)
     ca, cb, co, counts, cell_of_battle = _cells(bf)
-    W = _wins(M, ca, cb, co, counts)
+    W = _wins(M, ca, cb, co, counts, tw)
     theta = fit_bt(W)
     if np.isnan(theta).any():
         raise ValueError("the Bradley-Terry MLE does not exist for these battles: some model never lost (or never "
@@ -163,7 +170,7 @@ def bradley_terry(bf, *, n_resamples: int = 1_000, seed: int = 0, scale: Literal
         cell_counts = rng.multinomial(int(counts.sum()), counts / counts.sum(), size=B).astype(np.float64)
         unit = "battles"
     for b in range(B):
-        reps[b] = fit_bt(_wins(M, ca, cb, co, cell_counts[b]), theta)
+        reps[b] = fit_bt(_wins(M, ca, cb, co, cell_counts[b], tw), theta)
     rating = _scale(theta, models, scale, anchor)
     rrep = _scale(reps, models, scale, anchor)
     a2 = (1 - level) / 2
@@ -171,12 +178,13 @@ def bradley_terry(bf, *, n_resamples: int = 1_000, seed: int = 0, scale: Literal
     lo, hi = np.quantile(rrep[ok], [a2, 1 - a2], axis=0) if ok.any() else (np.full(M, np.nan),) * 2
     rank = (rating[None, :] > rating[:, None]).sum(1) + 1
     rr = (rrep[ok][:, None, :] > rrep[ok][:, :, None]).sum(2) + 1
-    n_b = (W + W.T).sum(1)
+    W_obs = _wins(M, ca, cb, co, counts, 0.5)  # observed win rate: ties as half wins
+    n_b = (W_obs + W_obs.T).sum(1)
     table = pl.DataFrame({
         "model": models, "rating": rating, "ci_low": lo, "ci_high": hi, "rank": rank,
         "rank_low": np.quantile(rr, a2, axis=0, method="lower").astype(np.int64),
         "rank_high": np.quantile(rr, 1 - a2, axis=0, method="higher").astype(np.int64),
-        "n_battles": np.rint(n_b).astype(np.int64), "win_rate": W.sum(1) / n_b,
+        "n_battles": np.rint(n_b).astype(np.int64), "win_rate": W_obs.sum(1) / n_b,
     }).sort(["rank", "model"])
     ia, ib = np.triu_indices(M, 1)
     pairwise = pl.DataFrame({"model_a": [models[i] for i in ia], "model_b": [models[j] for j in ib],
@@ -185,7 +193,8 @@ def bradley_terry(bf, *, n_resamples: int = 1_000, seed: int = 0, scale: Literal
             "anchor": anchor, "ties": ties, "resampling": unit, "failed_replicates": int((~ok).sum()),
             "n_battles": bf.spec["n_battles"], "excluded_rows": int(bf.excluded["count"].sum()) if bf.excluded.height else 0,
             "versions": versions(),
-            "description": (f"Bradley-Terry MLE (Newton) on {bf.spec['n_battles']:,} battles, ties as half wins; "
+            "description": (f"Bradley-Terry MLE (Newton) on {bf.spec['n_battles']:,} battles, ties "
+                            f"{'as half wins' if ties == 'half' else 'as one win each way'}; "
                             f"{level:.0%} percentile intervals from {B:,} multinomial bootstrap replicates over "
                             f"{unit} (seed={seed}).")}
     return Result("bradley_terry", table, spec, {"pairwise": pairwise, "replicates": rrep})
