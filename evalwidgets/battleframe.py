@@ -12,8 +12,8 @@ from .frame import _missing_column, to_polars
 __all__ = ["BattleFrame", "battles"]
 
 # values accepted for the winner column, case-insensitive, and what they mean
-_A = {"model_a", "a", "1", "1.0", "assistant 1", "assistant_1", "first", "left"}
-_B = {"model_b", "b", "2", "2.0", "assistant 2", "assistant_2", "second", "right"}
+_A = {"model_a", "model_1", "a", "1", "1.0", "assistant 1", "assistant_1", "first", "left"}
+_B = {"model_b", "model_2", "b", "2", "2.0", "assistant 2", "assistant_2", "second", "right"}
 _TIE = {"tie", "draw", "3", "3.0", "0.5", "equal"}
 # arena-style tie variants: kept as ties, and counted in the ledger so the mapping is visible
 _TIE_VARIANTS = {"tie (bothbad)", "tie(bothbad)", "bothbad", "both_bad", "tie (both bad)", "both bad"}
@@ -60,7 +60,7 @@ def battles(df: Any, model_a: str = "model_a", model_b: str = "model_b", winner:
     ----------
     df : Polars / pandas / Arrow table
     model_a, model_b, winner : str
-        Columns. ``winner`` may hold ``model_a``/``model_b``/``tie`` (also ``a``/``b``, ``1``/``2``/``3``
+        Columns. ``winner`` may hold ``model_a``/``model_b``/``tie`` (also ``model_1``/``model_2``, ``a``/``b``, ``1``/``2``/``3``
         as in MT-bench/PRD scores, ``draw``), or the winning model's name. Arena-style
         ``tie (bothbad)`` values are kept as ties and counted in ``excluded`` as re-mapped.
     judge, item : str, optional

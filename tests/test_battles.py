@@ -159,3 +159,25 @@ def test_ties_double_is_the_arena_likelihood():
     np.testing.assert_allclose(r.table.sort("model")["rating"].to_numpy(), want, atol=1e-6)
     half = ew.bradley_terry(bf, n_resamples=10, scale="logit").table.sort("model")["rating"].to_numpy()
     assert np.max(np.abs(half - want)) > 1e-3  # the two tie rules are different likelihoods
+
+
+def test_prd_human_heatmap_after_majority_vote(shared_data):
+    """PROVENANCE: the human heatmap is reproduced after a per-(pair, question) majority vote of the
+    repeated human ratings (no majority -> tie) within 1/160 (the authors' tie-breaking differs)."""
+    d = shared_data / "prd_vicuna80_pairwise"
+    h = pl.read_csv(d / "ratings.csv").filter(pl.col("reviewer") == "human")
+    votes = (h.group_by("model_1", "model_2", "question_id", "winner").len()
+             .with_columns(pl.col("len").sum().over("model_1", "model_2", "question_id").alias("n")))
+    major = votes.filter(pl.col("len") * 2 > pl.col("n")).select("model_1", "model_2", "question_id", "winner")
+    keys = h.select("model_1", "model_2", "question_id").unique()
+    voted = keys.join(major, on=["model_1", "model_2", "question_id"], how="left").with_columns(
+        pl.col("winner").fill_null("tie"))
+    wm = ew.win_matrix(ew.battles(voted, model_a="model_1", model_b="model_2", winner="winner")).table
+    got = {(r["model_a"], r["model_b"]): r["win_rate"] for r in wm.iter_rows(named=True)}
+    z = json.loads((d / "published_chart_heatmaps.json").read_text())["human_heatmap"]
+    worst = 0.0
+    for i, y in enumerate(z["y"]):
+        for j, x in enumerate(z["x"]):
+            if z["z"][i][j] is not None:
+                worst = max(worst, abs(got[(PRD_NAMES[y], PRD_NAMES[x])] - z["z"][i][j]))
+    assert worst <= 1 / 160 + 1e-12, worst

@@ -105,3 +105,25 @@ def test_mmlu_pro_rank_stability(shared_data):
     assert rs.table.height == 29 and abs(rs.table["p_best"].sum() - 1) < 1e-12
     sub = rs.subsample.sort("n_items")
     assert sub["kendall_tau"][0] < sub["kendall_tau"][1] <= 1.0  # more items, more settled order
+
+
+def test_alpacaeval_rank_stability_of_the_weighted_judge_leaderboard(shared_data):
+    """AlpacaEval 2.0, weighted GPT-4-turbo judge (PROVENANCE.md mapping: preference 0 -> 1.5, score
+    = p - 1): the point ranking equals the order of the published win_rate column, and the rank
+    distribution is a proper one over 58 models."""
+    d = shared_data / "alpacaeval2_annotations"
+    ann = pl.read_csv(d / "annotations.csv", schema_overrides={"preference": pl.Float64}).filter(
+        pl.col("results_annotator") == "weighted_alpaca_eval_gpt4_turbo")
+    ann = ann.with_columns(pl.when(pl.col("preference") == 0).then(1.5).otherwise(pl.col("preference")).alias("p"))
+    ann = ann.with_columns(pl.when((pl.col("p") >= 1) & (pl.col("p") <= 2)).then(pl.col("p") - 1).alias("win"))
+    rf = ew.from_frame(ann, model="model", item="instruction_id", score="win")
+    rs = ew.rank_stability(rf, n_resamples=2000)
+    assert rs.table.height >= 50 and abs(rs.table["p_best"].sum() - 1) < 1e-12
+    lb = pl.read_csv(d / "weighted_alpaca_eval_gpt4_turbo_leaderboard.csv").rename({"": "model"})
+    both = rs.table.join(lb.select("model", "win_rate"), on="model")
+    assert both.height >= 50
+    pub_rank = both["win_rate"].rank(method="min", descending=True).to_numpy()
+    ours = both.with_columns(pl.col("rank").rank(method="min"))["rank"].to_numpy()
+    np.testing.assert_array_equal(ours, pub_rank)
+    tau = rs.stability.filter(pl.col("metric") == "kendall_tau").row(0, named=True)
+    assert 0.9 < tau["mean"] <= 1.0 and tau["ci_low"] <= tau["mean"] <= tau["ci_high"]
