@@ -12,7 +12,6 @@ inputs (``SMALL``) so it stays quick.
 """
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 import sys

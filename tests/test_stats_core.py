@@ -338,7 +338,9 @@ def test_compare_percentile_interval_uses_the_leaderboard_draws():
     """Paired by construction: with the same seed, compare's percentile interval is the quantiles of
     the difference of leaderboard's replicate means (same items drawn for both models)."""
     rng = np.random.default_rng(2)
-    X = rng.normal(size=(70, 2)) + np.array([0.2, 0.0])
+    # 0/1 scores: both paths sum integer counts exactly (float32 is exact there), so any difference
+    # beyond rounding would mean different item draws
+    X = (rng.random((70, 2)) < np.array([0.6, 0.45])).astype(float)
     rf = frame(X, models=["a", "b"])
     B = 2000
     lb = ew.leaderboard(rf, method="percentile", n_resamples=B, seed=6)
@@ -346,9 +348,7 @@ def test_compare_percentile_interval_uses_the_leaderboard_draws():
     order = rf.matrix().models
     diff = reps[:, order.index("a")] - reps[:, order.index("b")]
     t = ew.compare(rf, "a", "b", method="percentile", n_resamples=B, seed=6).table.row(0, named=True)
-    # leaderboard sums centred continuous scores in float32 (relative precision ~1e-7), compare in
-    # float64; a different draw would move these quantiles by ~1e-2 (their Monte Carlo SE)
-    np.testing.assert_allclose([t["ci_low"], t["ci_high"]], np.quantile(diff, [0.025, 0.975]), rtol=1e-6)
+    np.testing.assert_allclose([t["ci_low"], t["ci_high"]], np.quantile(diff, [0.025, 0.975]), rtol=1e-9)
 
 
 # -- significance -------------------------------------------------------------------------------------------------

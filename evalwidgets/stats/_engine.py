@@ -64,7 +64,6 @@ class Design:
     unit_row: np.ndarray
     unit_mult: np.ndarray
     unit_of_item: np.ndarray
-    row_of_item: np.ndarray
     n_units: int
     scheme: str
 
@@ -127,10 +126,10 @@ def make_design(mat: ScoreMatrix, *, stratify: bool = False, cluster: bool = Tru
     u_of = upair // (rows.shape[0] + 1)
     r_of = upair % (rows.shape[0] + 1)
     unit_ptr = np.concatenate([[0], np.cumsum(np.bincount(u_of, minlength=U))]).astype(np.int64)
-    scheme = ("stratified-" if use_strata else "") + ("cluster" if use_cluster else ("iid" if not use_strata else ""))
-    scheme = scheme.rstrip("-") or "iid"
+    scheme = {(False, False): "iid", (True, False): "stratified", (False, True): "cluster",
+              (True, True): "stratified-cluster"}[(use_strata, use_cluster)]
     return Design(rows=rows, strata_ptr=strata_ptr, unit_ptr=unit_ptr, unit_row=r_of.astype(np.int64),
-                  unit_mult=mult.astype(np.float64), unit_of_item=unit_of_item, row_of_item=inv,
+                  unit_mult=mult.astype(np.float64), unit_of_item=unit_of_item,
                   n_units=U, scheme=scheme)
 
 
@@ -141,16 +140,19 @@ def model_columns(mat: ScoreMatrix) -> np.ndarray:
 
 
 def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, seed: int, *,
-                   mode: Literal["bootstrap", "signflip"] = "bootstrap", stream: int = 0,
+                   mode: Literal["bootstrap", "signflip", "bayes"] = "bootstrap", stream: int = 0,
                    dtype=np.float64) -> np.ndarray:
     """Per-replicate weighted column sums, (B, C).
 
     item_columns : (N, C) float64, one row per item (the design maps items to rows).
     mode : ``"bootstrap"`` draws units with replacement (within strata); ``"signflip"`` multiplies
-        each unit by a random sign (paired permutation test; strata are irrelevant there).
+        each unit by a random sign (paired permutation test; strata are irrelevant there);
+        ``"bayes"`` gives each unit an Exp(1) weight (Bayesian bootstrap, Rubin 1981; always float64).
     """
-    from ..kernels.bootstrap import fill_count_weights, fill_count_weights_simple
+    from ..kernels.bootstrap import fill_count_weights, fill_count_weights_simple, fill_exp_weights
 
+    if mode == "bayes":
+        dtype = np.float64
     B = int(n_resamples)
     X = np.ascontiguousarray(item_columns[design.rows], dtype=dtype)
     R, C = X.shape
@@ -167,6 +169,8 @@ def replicate_sums(design: Design, item_columns: np.ndarray, n_resamples: int, s
             fill_count_weights_simple(Wb, b0, key, design.strata_ptr, design.unit_row)
         elif mode == "bootstrap":
             fill_count_weights(Wb, b0, key, design.strata_ptr, design.unit_ptr, design.unit_row, design.unit_mult)
+        elif mode == "bayes":
+            fill_exp_weights(Wb, b0, key, design.unit_ptr, design.unit_row, design.unit_mult)
         else:
             _signs(Wb, b0, key, design, simple)
         if dtype == np.float64:
@@ -296,12 +300,9 @@ class PairReplicates:
                 cols[sel, k * (M + 1) + M] = 1.0
             self.layout = "patterns"
             self.P = P
-        if mode == "bayes":
-            S = replicate_exp_sums(design, cols, n_resamples, seed, stream=stream)
-        else:
-            exact = float(design.unit_mult.max(initial=1.0)) * mat.n_items < 2 ** 24
-            dtype = np.float32 if self.layout == "patterns" and exact else np.float64
-            S = replicate_sums(design, cols, n_resamples, seed, mode=mode, stream=stream, dtype=dtype)
+        exact = float(design.unit_mult.max(initial=1.0)) * mat.n_items < 2 ** 24
+        dtype = np.float32 if self.layout == "patterns" and exact else np.float64
+        S = replicate_sums(design, cols, n_resamples, seed, mode=mode, stream=stream, dtype=dtype)
         del cols
         if self.layout == "pairs":
             npairs = self.pairs.shape[0]
@@ -401,26 +402,6 @@ class PairObserved:
             out["n10"] = n10
             out["n01"] = n01
         return out
-
-
-def replicate_exp_sums(design: Design, item_columns: np.ndarray, n_resamples: int, seed: int, *,
-                       stream: int = 0) -> np.ndarray:
-    """Bayesian-bootstrap (Rubin 1981) sums: every unit gets an Exp(1) weight (Dirichlet after
-    normalisation by the ratio estimator)."""
-    from ..kernels.bootstrap import fill_exp_weights
-
-    B = int(n_resamples)
-    X = np.ascontiguousarray(item_columns[design.rows], dtype=np.float64)
-    R, C = X.shape
-    key = seed_key(seed, stream)
-    out = np.empty((B, C), np.float64)
-    block = _block_size(B, R)
-    W = np.empty((block, R), np.float64)
-    for b0 in range(0, B, block):
-        nb = min(block, B - b0)
-        fill_exp_weights(W[:nb], b0, key, design.unit_ptr, design.unit_row, design.unit_mult)
-        np.matmul(W[:nb], X, out=out[b0:b0 + nb])
-    return out
 
 
 def replicate_moments(mat: ScoreMatrix, design: Design, n_resamples: int, seed: int,

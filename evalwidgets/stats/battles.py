@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from ._ranks import competition_rank, rank_interval
 from ._validate import check_level, check_resamples, check_seed
 from .results import Result, versions
 
@@ -176,14 +177,13 @@ def bradley_terry(bf, *, n_resamples: int = 1_000, seed: int = 0, scale: Literal
     a2 = (1 - level) / 2
     ok = np.isfinite(rrep).all(1)
     lo, hi = np.quantile(rrep[ok], [a2, 1 - a2], axis=0) if ok.any() else (np.full(M, np.nan),) * 2
-    rank = (rating[None, :] > rating[:, None]).sum(1) + 1
-    rr = (rrep[ok][:, None, :] > rrep[ok][:, :, None]).sum(2) + 1
+    rank = competition_rank(rating)
+    rank_low, rank_high = rank_interval(competition_rank(rrep[ok]), level)
     W_obs = _wins(M, ca, cb, co, counts, 0.5)  # observed win rate: ties as half wins
     n_b = (W_obs + W_obs.T).sum(1)
     table = pl.DataFrame({
         "model": models, "rating": rating, "ci_low": lo, "ci_high": hi, "rank": rank,
-        "rank_low": np.quantile(rr, a2, axis=0, method="lower").astype(np.int64),
-        "rank_high": np.quantile(rr, 1 - a2, axis=0, method="higher").astype(np.int64),
+        "rank_low": rank_low, "rank_high": rank_high,
         "n_battles": np.rint(n_b).astype(np.int64), "win_rate": W_obs.sum(1) / n_b,
     }).sort(["rank", "model"])
     ia, ib = np.triu_indices(M, 1)
@@ -278,13 +278,11 @@ def elo(bf, *, k: float = 4.0, n_permutations: int = 1_000, seed: int = 0, scale
     R = elo_permutations(a, b, o, len(models), float(k), float(scale), float(base), float(init), P, seed_key(seed))
     a2 = (1 - level) / 2
     mean = R.mean(0)
-    ranks = (R[:, None, :] > R[:, :, None]).sum(2) + 1
+    rank_low, rank_high = rank_interval(competition_rank(R), level)
     table = pl.DataFrame({
         "model": models, "rating": mean, "sd": R.std(0, ddof=1) if P > 1 else np.zeros(len(models)),
         "ci_low": np.quantile(R, a2, axis=0), "ci_high": np.quantile(R, 1 - a2, axis=0),
-        "rank": (mean[None, :] > mean[:, None]).sum(1) + 1,
-        "rank_low": np.quantile(ranks, a2, axis=0, method="lower").astype(np.int64),
-        "rank_high": np.quantile(ranks, 1 - a2, axis=0, method="higher").astype(np.int64),
+        "rank": competition_rank(mean), "rank_low": rank_low, "rank_high": rank_high,
     }).sort(["rank", "model"])
     spec = {"analysis": "elo", "k": k, "scale": scale, "base": base, "init": init, "n_permutations": P,
             "seed": seed, "level": level, "versions": versions(),

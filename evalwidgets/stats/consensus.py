@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 import polars as pl
 
+from ._ranks import competition_rank
 from ._validate import check_rf
 from .results import Result, versions
 
@@ -37,11 +38,6 @@ def _task_scores(rf, by: str):
     tasks = [c for c in tab.columns if c != "model"]
     S = tab.select(tasks).to_numpy().astype(np.float64)  # (M, T), NaN where a model has no item in a task
     return tab["model"].to_list(), tasks, S
-
-
-def _rank_desc(score: np.ndarray) -> np.ndarray:
-    v = np.where(np.isnan(score), -np.inf, score)
-    return (v[None, :] > v[:, None]).sum(1) + 1
 
 
 def _pairwise_task_wins(S: np.ndarray) -> np.ndarray:
@@ -188,7 +184,7 @@ def aggregate_ranks(rf, *, by: str = "task", methods: Sequence[str] = METHODS) -
         sc, note = _scores(S, meth)
         scores[meth] = sc
         notes[meth] = note
-        for m, s, r in zip(models, sc, _rank_desc(sc)):
+        for m, s, r in zip(models, sc, competition_rank(sc)):
             rows.append((m, meth, float(s), int(r)))
     table = pl.DataFrame(rows, schema=["model", "method", "score", "rank"], orient="row")
     agree = []
@@ -243,8 +239,8 @@ def rank_perturbation(rf, *, by: str = "task", method: str = "mean_win_rate") ->
 
 
 def _changes(kind, dropped, models, keep, full, sc):
-    r_full = _rank_desc(full[keep])
-    r_new = _rank_desc(sc)
+    r_full = competition_rank(full[keep])
+    r_new = competition_rank(sc)
     # the full-data leader among the remaining models, and whether it is still first without `dropped`
     lead_changed = bool(r_new[int(np.argmax(r_full == 1))] != 1) if len(keep) else False
     return [(kind, str(dropped), models[k], int(a), int(b), int(b - a), lead_changed)

@@ -9,9 +9,10 @@ import numpy as np
 import polars as pl
 
 from . import _engine as eng
+from ._ranks import competition_rank, rank_interval
 from ._tests import mcnemar_exact_p, p_adjust
 from ._validate import check_level, check_resamples, check_rf, check_seed, check_stratify
-from .intervals import (BINOMIAL, BOOTSTRAP, Method, binomial_interval, bootstrap_interval, choose_method,
+from .intervals import (BINOMIAL, Method, binomial_interval, bootstrap_interval, choose_method,
                         cluster_se, clt_interval, studentized_interval, t_interval, validate_method,
                         warn_clt, wilson_cluster_interval)
 from .results import Result, versions
@@ -146,20 +147,11 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
     from ..kernels.bootstrap import replicate_ranks
 
     ranks, p_best = replicate_ranks(np.ascontiguousarray(reps), True)
-    point_rank = _competition_rank(mean)
-    a2 = (1 - level) / 2
-    flat = (np.arange(M)[None, :] * M + (ranks - 1)).ravel()
-    hist = np.bincount(flat, minlength=M * M).reshape(M, M)  # (model, competition rank) counts
+    point_rank = competition_rank(mean)
     from ..kernels.bootstrap import rank_histogram
 
     counts = rank_histogram(np.ascontiguousarray(reps), True)  # ties split: rows and columns sum to 1
-    # quantiles of each model's replicate ranks from its rank histogram (numpy's "lower"/"higher"
-    # order statistics at positions floor/ceil(q (B-1)))
-    cum = np.cumsum(hist, axis=1)
-    k_lo = int(np.floor(a2 * (B - 1)))
-    k_hi = int(np.ceil((1 - a2) * (B - 1)))
-    rank_low = (np.argmax(cum > k_lo, axis=1) + 1).astype(np.int64)
-    rank_high = (np.argmax(cum > k_hi, axis=1) + 1).astype(np.int64)
+    rank_low, rank_high = rank_interval(ranks, level)
 
     tiers, tier_test = _tiers(mat, design, mean, B, seed, tier_alpha)
 
@@ -206,11 +198,6 @@ def leaderboard(rf, *, ci: float = 0.95, method: Method = "auto", n_resamples: i
             f"alpha={tier_alpha}."),
     }
     return Result("leaderboard", table, spec, {"rank_probs": rank_probs, "replicates": reps})
-
-
-def _competition_rank(values: np.ndarray) -> np.ndarray:
-    v = np.where(np.isnan(values), -np.inf, values)
-    return (v[None, :] > v[:, None]).sum(1) + 1
 
 
 class PairTester:

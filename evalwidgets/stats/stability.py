@@ -12,15 +12,11 @@ import numpy as np
 import polars as pl
 
 from . import _engine as eng
+from ._ranks import competition_rank, rank_interval
 from ._validate import check_level, check_resamples, check_rf, check_seed, check_stratify
 from .results import Result, versions
 
 __all__ = ["rank_stability"]
-
-
-def _competition_rank(values: np.ndarray) -> np.ndarray:
-    v = np.where(np.isnan(values), -np.inf, values)
-    return (v[None, :] > v[:, None]).sum(1) + 1
 
 
 def rank_stability(rf, *, n_resamples: int = 10_000, seed: int = 0, top_k: Sequence[int] = (1, 3),
@@ -88,11 +84,10 @@ def rank_stability(rf, *, n_resamples: int = 10_000, seed: int = 0, top_k: Seque
     reps = np.ascontiguousarray(eng.replicate_means(mat, design, B, seed))
     ranks, p_best = replicate_ranks(reps, True)
     a2 = (1 - level) / 2
-    rank_low = np.quantile(ranks, a2, axis=0, method="lower").astype(np.int64)
-    rank_high = np.quantile(ranks, 1 - a2, axis=0, method="higher").astype(np.int64)
+    rank_low, rank_high = rank_interval(ranks, level)
     cols = {
         "model": mat.models,
-        "rank": _competition_rank(mean),
+        "rank": competition_rank(mean),
         "rank_low": rank_low,
         "rank_high": rank_high,
         "p_best": p_best,
